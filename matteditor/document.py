@@ -1,0 +1,295 @@
+"""The document model: photo, trimap, alpha and foreground, with revisions.
+
+No Qt here.  Widgets subscribe with :meth:`Document.subscribe` and are told
+what changed (:class:`Change`).  Every change of the trimap bumps
+``revision`` and records the bounding box it touched, so a solver can be
+asked to recompute only what changed, and a result computed for an older
+revision can be recognised as stale and dropped.
+
+Undo data lives here (one stroke = one :class:`TrimapEdit`, a region diff);
+Qt's QUndoStack commands in the UI only wrap these.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .errors import TrimapError
+from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, check_trimap
+
+
+@dataclass(frozen=True)
+class Rect:
+    """Half-open pixel rectangle [x0, x1) x [y0, y1)."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def empty(self) -> bool:
+        return self.x1 <= self.x0 or self.y1 <= self.y0
+
+    @property
+    def width(self) -> int:
+        return max(0, self.x1 - self.x0)
+
+    @property
+    def height(self) -> int:
+        return max(0, self.y1 - self.y0)
+
+    @property
+    def area(self) -> int:
+        return self.width * self.height
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        """(rows, cols) slices for indexing an H x W array."""
+        return slice(self.y0, self.y1), slice(self.x0, self.x1)
+
+    def union(self, other: "Rect | None") -> "Rect":
+        if other is None or other.empty:
+            return self
+        if self.empty:
+            return other
+        return Rect(min(self.x0, other.x0), min(self.y0, other.y0),
+                    max(self.x1, other.x1), max(self.y1, other.y1))
+
+    def intersect(self, other: "Rect") -> "Rect":
+        r = Rect(max(self.x0, other.x0), max(self.y0, other.y0),
+                 min(self.x1, other.x1), min(self.y1, other.y1))
+        return r if not r.empty else Rect(0, 0, 0, 0)
+
+    def grow(self, margin: int, width: int, height: int) -> "Rect":
+        """This rectangle grown by ``margin`` on each side, clipped to the image."""
+        return Rect(max(0, self.x0 - margin), max(0, self.y0 - margin),
+                    min(width, self.x1 + margin), min(height, self.y1 + margin))
+
+    @staticmethod
+    def of_mask(mask: np.ndarray) -> "Rect":
+        """Bounding box of the True pixels of a 2-D mask (empty if none)."""
+        rows = np.flatnonzero(mask.any(axis=1))
+        if rows.size == 0:
+            return Rect(0, 0, 0, 0)
+        cols = np.flatnonzero(mask.any(axis=0))
+        return Rect(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+
+@dataclass(frozen=True)
+class TrimapEdit:
+    """A region diff of the trimap: one undo step (one stroke, one fill...)."""
+
+    rect: Rect
+    before: np.ndarray  # uint8 rect.height x rect.width
+    after: np.ndarray
+    label: str = "Edit"
+
+    @property
+    def nbytes(self) -> int:
+        return self.before.nbytes + self.after.nbytes
+
+    @staticmethod
+    def between(old: np.ndarray, new: np.ndarray, label: str = "Edit") -> "TrimapEdit | None":
+        """The diff that turns trimap ``old`` into ``new``, or None if they are equal."""
+        rect = Rect.of_mask(old != new)
+        if rect.empty:
+            return None
+        rs = rect.slices
+        return TrimapEdit(rect, old[rs].copy(), new[rs].copy(), label)
+
+
+class ChangeKind(enum.Enum):
+    IMAGE = "image"        # a new photo (everything else is reset)
+    TRIMAP = "trimap"      # trimap pixels changed inside ``rect``
+    ALPHA = "alpha"        # a new alpha (and maybe foreground) arrived
+    HISTORY = "history"    # undo/redo availability changed
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: ChangeKind
+    revision: int
+    rect: Rect | None = None
+
+
+class History:
+    """Bounded undo/redo of trimap edits, capped by memory and by count."""
+
+    def __init__(self, max_bytes: int = 256 * 2**20, max_steps: int = 10_000) -> None:
+        self.max_bytes = max_bytes
+        self.max_steps = max_steps
+        self._undo: deque[TrimapEdit] = deque()
+        self._redo: list[TrimapEdit] = []
+        self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes + sum(e.nbytes for e in self._redo)
+
+    def __len__(self) -> int:
+        return len(self._undo)
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def push(self, edit: TrimapEdit) -> None:
+        self._undo.append(edit)
+        self._bytes += edit.nbytes
+        self._redo.clear()
+        while self._undo and (self._bytes > self.max_bytes or len(self._undo) > self.max_steps):
+            self._bytes -= self._undo.popleft().nbytes
+
+    def pop_undo(self) -> TrimapEdit | None:
+        if not self._undo:
+            return None
+        edit = self._undo.pop()
+        self._bytes -= edit.nbytes
+        self._redo.append(edit)
+        return edit
+
+    def pop_redo(self) -> TrimapEdit | None:
+        if not self._redo:
+            return None
+        edit = self._redo.pop()
+        self._undo.append(edit)
+        self._bytes += edit.nbytes
+        return edit
+
+    def clear(self) -> None:
+        self._undo.clear()
+        self._redo.clear()
+        self._bytes = 0
+
+
+Listener = Callable[[Change], None]
+
+
+class Document:
+    """One photo being matted.
+
+    Attributes (read them, change them through the methods):
+        image: float32 H x W x 3 sRGB in [0, 1]
+        trimap: uint8 H x W in {0, 128, 255}
+        alpha: float32 H x W in [0, 1], or None before the first solve
+        foreground: float32 H x W x 3 in [0, 1] (decontaminated colours), or None
+        alpha_revision: the trimap revision ``alpha`` was computed for (-1: none)
+        revision: bumped on every change of the trimap or image
+    """
+
+    def __init__(self, image: np.ndarray, trimap: np.ndarray | None = None,
+                 path: Path | None = None, default_label: int = UNKNOWN,
+                 history: History | None = None) -> None:
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.float32:
+            raise TrimapError(f"image must be float32 HxWx3, got {image.dtype} {image.shape}")
+        self.image = image
+        self.path = path
+        self.default_label = default_label
+        h, w = image.shape[:2]
+        if trimap is None:
+            trimap = np.full((h, w), default_label, np.uint8)
+        else:
+            check_trimap(trimap, (h, w))
+            trimap = trimap.copy()
+        self.trimap = trimap
+        self.alpha: np.ndarray | None = None
+        self.foreground: np.ndarray | None = None
+        self.alpha_revision = -1
+        self.revision = 0
+        self.history = history or History()
+        self._dirty: Rect | None = None  # union of changes since the last solve request
+        self._listeners: list[Listener] = []
+
+    # -- events -----------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            listener(change)
+
+    # -- geometry ---------------------------------------------------------
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return self.image.shape[1], self.image.shape[0]
+
+    @property
+    def bounds(self) -> Rect:
+        w, h = self.size
+        return Rect(0, 0, w, h)
+
+    # -- trimap edits -----------------------------------------------------
+    def apply(self, edit: TrimapEdit, record: bool = True) -> None:
+        """Apply an edit (e.g. a finished stroke) and record it for undo."""
+        self.trimap[edit.rect.slices] = edit.after
+        if record:
+            self.history.push(edit)
+        self._changed(edit.rect)
+
+    def replace_trimap(self, trimap: np.ndarray, label: str = "Replace trimap") -> TrimapEdit | None:
+        """Set the whole trimap (e.g. loaded or generated) as one undoable step."""
+        check_trimap(trimap, self.image.shape[:2])
+        edit = TrimapEdit.between(self.trimap, trimap, label)
+        if edit is not None:
+            self.apply(edit)
+        return edit
+
+    def clear_trimap(self) -> TrimapEdit | None:
+        return self.replace_trimap(np.full_like(self.trimap, self.default_label), "Clear trimap")
+
+    def undo(self) -> TrimapEdit | None:
+        edit = self.history.pop_undo()
+        if edit is not None:
+            self.trimap[edit.rect.slices] = edit.before
+            self._changed(edit.rect)
+        return edit
+
+    def redo(self) -> TrimapEdit | None:
+        edit = self.history.pop_redo()
+        if edit is not None:
+            self.trimap[edit.rect.slices] = edit.after
+            self._changed(edit.rect)
+        return edit
+
+    def _changed(self, rect: Rect) -> None:
+        self.revision += 1
+        self._dirty = rect.union(self._dirty)
+        self._emit(Change(ChangeKind.TRIMAP, self.revision, rect))
+
+    def take_dirty(self) -> Rect | None:
+        """The region changed since the last call (None if nothing changed)."""
+        dirty, self._dirty = self._dirty, None
+        return dirty
+
+    # -- results ----------------------------------------------------------
+    def set_result(self, alpha: np.ndarray, revision: int,
+                   foreground: np.ndarray | None = None) -> bool:
+        """Store an alpha computed for ``revision``.
+
+        Returns False (and stores nothing) if the result is stale: the trimap
+        has changed since, or a newer result is already here.
+        """
+        if revision != self.revision or revision < self.alpha_revision:
+            return False
+        if alpha.shape != self.trimap.shape:
+            raise TrimapError(f"alpha is {alpha.shape[1]}x{alpha.shape[0]}, "
+                              f"document is {self.size[0]}x{self.size[1]}")
+        self.alpha = alpha
+        self.foreground = foreground
+        self.alpha_revision = revision
+        self._emit(Change(ChangeKind.ALPHA, revision, self.bounds))
+        return True

@@ -1,0 +1,71 @@
+"""Alpha estimators behind one interface, and the registry of what is available.
+
+Engines register by class; :func:`available_engines` lists those usable on
+this machine (a network engine whose weights are missing is left out).
+"""
+
+from __future__ import annotations
+
+from ..errors import EngineError
+from .base import CancelToken, Engine, EngineInfo, ProgressFn
+from .classical import CLASSICAL_ENGINES
+
+_REGISTRY: dict[str, type[Engine]] = {}
+
+
+def register(cls: type[Engine]) -> type[Engine]:
+    """Add an engine class to the registry (usable as a decorator)."""
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+for _cls in CLASSICAL_ENGINES:
+    register(_cls)
+
+
+def _load_network_engines() -> None:
+    # Imported here, not at the top: it pulls in torch, which the classical
+    # path does not need.
+    from . import network  # noqa: F401  (registers on import)
+
+
+def all_engines() -> dict[str, type[Engine]]:
+    """Every known engine class by name, available here or not."""
+    try:
+        _load_network_engines()
+    except ImportError:
+        pass
+    return dict(_REGISTRY)
+
+
+def available_engines() -> dict[str, type[Engine]]:
+    return {n: c for n, c in all_engines().items() if c.available()}
+
+
+def default_engine_name() -> str:
+    engines = available_engines()
+    for name in ("dim", "closed-form"):
+        if name in engines:
+            return name
+    return next(iter(engines))
+
+
+def create_engine(name: str, device: str | None = None) -> Engine:
+    """Instantiate engine ``name`` on ``device`` (best available if None)."""
+    engines = all_engines()
+    if name not in engines:
+        raise EngineError(f"unknown engine {name!r}; available: {', '.join(sorted(engines))}")
+    cls = engines[name]
+    if not cls.available():
+        raise EngineError(f"engine {name!r} is not available here (missing weights?)")
+    devices = cls.devices()
+    if device is None:
+        device = devices[0]
+    if device not in devices:
+        raise EngineError(f"engine {name!r} cannot use device {device!r}; it can use "
+                          f"{', '.join(devices)}")
+    return cls(device=device)
+
+
+__all__ = ["CancelToken", "Engine", "EngineInfo", "ProgressFn", "register", "all_engines",
+           "available_engines", "create_engine", "default_engine_name"]

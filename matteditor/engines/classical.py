@@ -1,0 +1,117 @@
+"""Classical trimap solvers, from pymatting.
+
+pymatting is the reference implementation of closed-form matting (Levin et
+al. 2008) and its kin; these classes only adapt it to the engine interface:
+progress from the conjugate-gradient residual, and cancellation between CG
+iterations (the callback raises, which unwinds pymatting's solver).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, ClassVar
+
+import numpy as np
+
+from ..trimap import trimap_to_float
+from .base import CancelToken, Engine, ProgressFn
+
+CG_RTOL = 1e-7  # pymatting's default
+
+
+class _PymattingEngine(Engine):
+    """A pymatting ``estimate_alpha_*`` solver run through conjugate gradients."""
+
+    solver: ClassVar[Callable[..., np.ndarray]]
+    laplacian_kwargs: ClassVar[dict] = {}
+
+    def __init__(self, device: str = "cpu", maxiter: int = 10000) -> None:
+        super().__init__(device)
+        self.maxiter = maxiter
+
+    def _estimate(self, image: np.ndarray, trimap: np.ndarray,
+                  progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
+        progress(0.0, f"{self.label}: building the Laplacian")
+        target = math.log(CG_RTOL)
+
+        def on_iteration(A, x, b, norm_b, r, norm_r) -> None:
+            cancel.raise_if_cancelled()
+            if norm_b > 0 and norm_r > 0:
+                done = math.log(norm_r / norm_b) / target
+                progress(min(0.99, max(0.0, done)), f"{self.label}: solving")
+
+        image64 = image.astype(np.float64)
+        alpha = type(self).solver(
+            image64, trimap_to_float(trimap),
+            laplacian_kwargs=dict(self.laplacian_kwargs),
+            cg_kwargs={"callback": on_iteration, "maxiter": self.maxiter, "rtol": CG_RTOL})
+        cancel.raise_if_cancelled()
+        return alpha.astype(np.float32)
+
+
+def _solver(name: str) -> Callable[..., np.ndarray]:
+    """Look the pymatting function up lazily: importing pymatting compiles numba kernels."""
+
+    def call(*args, **kwargs):
+        import pymatting
+
+        return getattr(pymatting, name)(*args, **kwargs)
+
+    call.__name__ = name
+    return staticmethod(call)  # type: ignore[return-value]
+
+
+class ClosedFormEngine(_PymattingEngine):
+    name = "closed-form"
+    label = "Closed-form"
+    description = "Closed-form matting (Levin et al. 2008), pymatting's solver"
+    solver = _solver("estimate_alpha_cf")
+
+
+class KnnEngine(_PymattingEngine):
+    name = "knn"
+    label = "KNN"
+    description = "KNN matting (Chen et al. 2013), pymatting's solver"
+    solver = _solver("estimate_alpha_knn")
+
+
+class LkmEngine(_PymattingEngine):
+    name = "lkm"
+    label = "Large-kernel"
+    description = "Large-kernel matting Laplacian (He et al. 2010), pymatting's solver"
+    solver = _solver("estimate_alpha_lkm")
+
+
+class RandomWalkEngine(_PymattingEngine):
+    name = "random-walk"
+    label = "Random walk"
+    description = "Random-walk matting (Grady et al. 2005), pymatting's solver"
+    solver = _solver("estimate_alpha_rw")
+
+
+class LbdmEngine(_PymattingEngine):
+    name = "lbdm"
+    label = "Learning-based"
+    description = "Learning-based digital matting (Zheng & Kambhamettu 2009), pymatting's solver"
+    solver = _solver("estimate_alpha_lbdm")
+
+
+class SharedMattingEngine(Engine):
+    """Shared sampling (Gastal & Oliveira 2010): no iterations, so it can only be
+    cancelled before it starts; a superseded result is dropped by the caller."""
+
+    name = "shared"
+    label = "Shared sampling"
+    description = "Shared sampling matting (Gastal & Oliveira 2010), pymatting's solver"
+
+    def _estimate(self, image, trimap, progress, cancel):
+        from pymatting import estimate_alpha_sm
+
+        progress(0.0, f"{self.label}: sampling")
+        alpha = estimate_alpha_sm(image.astype(np.float64), trimap_to_float(trimap))
+        cancel.raise_if_cancelled()
+        return alpha.astype(np.float32)
+
+
+CLASSICAL_ENGINES: tuple[type[Engine], ...] = (
+    ClosedFormEngine, KnnEngine, LkmEngine, RandomWalkEngine, LbdmEngine, SharedMattingEngine)

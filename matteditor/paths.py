@@ -1,0 +1,37 @@
+"""Where bundled resources live, from source and from a PyInstaller build.
+
+This is the only module that knows about frozen builds.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def is_frozen() -> bool:
+    """True inside a PyInstaller bundle."""
+    return bool(getattr(sys, "frozen", False)) and hasattr(sys, "_MEIPASS")
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` folder: icons, shipped weights, the sample photo."""
+    if is_frozen():
+        return Path(sys._MEIPASS) / "resources"  # type: ignore[attr-defined]
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def weights_dir() -> Path:
+    return resources_dir() / "weights"
+
+
+def icons_dir() -> Path:
+    return resources_dir() / "icons"
+
+
+def sample_image() -> Path:
+    return resources_dir() / "sample" / "sample.jpg"
+
+
+def sample_trimap() -> Path:
+    return resources_dir() / "sample" / "sample_trimap.png"
