@@ -120,7 +120,12 @@ class Change:
 
 
 class History:
-    """Bounded undo/redo of trimap edits, capped by memory and by count."""
+    """Bounded undo/redo of trimap edits, capped by memory and by count.
+
+    When a push goes over a cap the oldest edits are dropped; the newest edit
+    is always kept, even if it alone is larger than ``max_bytes``, so the
+    step the user just made can be undone.
+    """
 
     def __init__(self, max_bytes: int = 256 * 2**20, max_steps: int = 10_000) -> None:
         self.max_bytes = max_bytes
@@ -146,7 +151,8 @@ class History:
         self._undo.append(edit)
         self._bytes += edit.nbytes
         self._redo.clear()
-        while self._undo and (self._bytes > self.max_bytes or len(self._undo) > self.max_steps):
+        while len(self._undo) > 1 and (self._bytes > self.max_bytes
+                                       or len(self._undo) > self.max_steps):
             self._bytes -= self._undo.popleft().nbytes
 
     def pop_undo(self) -> TrimapEdit | None:
@@ -205,7 +211,8 @@ class Document:
         self.foreground: np.ndarray | None = None
         self.alpha_revision = -1
         self.revision = 0
-        self.history = history or History()
+        # Not ``history or History()``: an empty History is falsy (__len__).
+        self.history = history if history is not None else History()
         self._dirty: Rect | None = None  # union of changes since the last solve request
         self._listeners: list[Listener] = []
 
@@ -239,6 +246,8 @@ class Document:
         if record:
             self.history.push(edit)
         self._changed(edit.rect)
+        if record:
+            self._emit(Change(ChangeKind.HISTORY, self.revision))
 
     def replace_trimap(self, trimap: np.ndarray, label: str = "Replace trimap") -> TrimapEdit | None:
         """Set the whole trimap (e.g. loaded or generated) as one undoable step."""
@@ -256,6 +265,7 @@ class Document:
         if edit is not None:
             self.trimap[edit.rect.slices] = edit.before
             self._changed(edit.rect)
+            self._emit(Change(ChangeKind.HISTORY, self.revision))
         return edit
 
     def redo(self) -> TrimapEdit | None:
@@ -263,6 +273,7 @@ class Document:
         if edit is not None:
             self.trimap[edit.rect.slices] = edit.after
             self._changed(edit.rect)
+            self._emit(Change(ChangeKind.HISTORY, self.revision))
         return edit
 
     def _changed(self, rect: Rect) -> None:
@@ -288,6 +299,9 @@ class Document:
         if alpha.shape != self.trimap.shape:
             raise TrimapError(f"alpha is {alpha.shape[1]}x{alpha.shape[0]}, "
                               f"document is {self.size[0]}x{self.size[1]}")
+        if foreground is not None and foreground.shape != self.image.shape:
+            raise TrimapError(f"foreground has shape {foreground.shape}, "
+                              f"expected {self.image.shape}")
         self.alpha = alpha
         self.foreground = foreground
         self.alpha_revision = revision

@@ -42,7 +42,9 @@ def snap_trimap(values: np.ndarray) -> np.ndarray:
     keep their meaning.
 
     Args:
-        values: uint8 or uint16 H x W gray, or float in [0, 1].
+        values: uint8 or uint16 H x W gray, float in [0, 1], or bool; other
+            integer types are read as 8-bit if all values fit 0..255, else
+            as 16-bit.
     Returns:
         uint8 H x W in {0, 128, 255}.
     """
@@ -51,6 +53,13 @@ def snap_trimap(values: np.ndarray) -> np.ndarray:
         v = v.astype(np.float32) / 65535.0
     elif v.dtype == np.uint8:
         v = v.astype(np.float32) / 255.0
+    elif v.dtype.kind in "iu":
+        # e.g. int64 after numpy arithmetic: 128 must stay unknown, not become 128.0.
+        lo, hi = (int(v.min()), int(v.max())) if v.size else (0, 0)
+        if lo < 0 or hi > 65535:
+            raise TrimapError(f"trimap values must lie in 0..255 (or 0..65535), "
+                              f"found {lo}..{hi}")
+        v = v.astype(np.float32) / (255.0 if hi <= 255 else 65535.0)
     else:
         v = v.astype(np.float32)
     out = np.full(v.shape, UNKNOWN, np.uint8)
@@ -76,40 +85,79 @@ def clamp_to_trimap(alpha: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     return out
 
 
+# Smallest brush: a disk of this radius covers at least one pixel centre
+# wherever it is placed (half the pixel diagonal).
+MIN_RADIUS = 0.7072
+
+
 def paint_stroke(trimap: np.ndarray, points: Sequence[tuple[float, float]],
                  radius: float, value: int) -> tuple[int, int, int, int] | None:
     """Paint a round-capped polyline of ``points`` (x, y) into ``trimap`` in place.
 
-    Returns the touched rectangle (x0, y0, x1, y1), or None if nothing lies inside.
+    Coordinates are continuous image coordinates: pixel (row i, column j)
+    covers [j, j+1) x [i, i+1), so its centre is (j + 0.5, i + 0.5), the same
+    convention as :func:`flood_fill` (which fills from pixel (int(x), int(y)))
+    and a canvas mapping pixel j to [j, j+1).  Exactly the pixels whose centre
+    lies within ``radius`` of the polyline are set, so the stroke has round
+    caps and joins and is 2 * radius wide.  A radius below ``MIN_RADIUS`` is
+    raised to it so that every stroke paints at least one pixel.
+
+    Returns the touched rectangle (x0, y0, x1, y1), half-open and tight
+    around the painted pixels, or None if nothing lies inside the trimap.
     """
     if value not in LABELS:
         raise TrimapError(f"cannot paint value {value}; use 0, 128 or 255")
     if not points:
         return None
-    h, w = trimap.shape
-    r = max(0.5, float(radius))
-    shift = 4  # sub-pixel precision for smooth strokes
-    scale = 1 << shift
-    pts = [(int(round(x * scale)), int(round(y * scale))) for x, y in points]
-    ir = int(round(r * scale))
-    thickness = max(1, int(round(2 * r)))
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if not np.isfinite(pts).all():
+        raise TrimapError("stroke points must be finite numbers")
+    r = max(MIN_RADIUS, float(radius))
     if len(pts) == 1:
-        cv2.circle(trimap, pts[0], ir, int(value), -1, cv2.LINE_8, shift)
-    else:
-        # A thick polyline in OpenCV has round caps and joins.
-        for a, b in zip(pts[:-1], pts[1:]):
-            cv2.line(trimap, a, b, int(value), thickness, cv2.LINE_8, shift)
-        cv2.circle(trimap, pts[0], ir, int(value), -1, cv2.LINE_8, shift)
-        cv2.circle(trimap, pts[-1], ir, int(value), -1, cv2.LINE_8, shift)
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    x0 = max(0, int(np.floor(min(xs) - r - 1)))
-    y0 = max(0, int(np.floor(min(ys) - r - 1)))
-    x1 = min(w, int(np.ceil(max(xs) + r + 2)))
-    y1 = min(h, int(np.ceil(max(ys) + r + 2)))
+        pts = np.concatenate([pts, pts])
+    # Drawn by hand: OpenCV's thick lines take an integer thickness and paint
+    # up to 1.4 px beyond the radius, which shows with small brushes.  Long
+    # segments are cut into pieces so each distance test runs on a small box.
+    touched = None
+    step = max(8.0, r)
+    for a, b in zip(pts[:-1], pts[1:]):
+        pieces = max(1, int(np.ceil(np.hypot(*(b - a)) / step)))
+        for k in range(pieces):
+            box = _paint_segment(trimap, a + (b - a) * (k / pieces),
+                                 a + (b - a) * ((k + 1) / pieces), r, value)
+            if box is not None:
+                touched = box if touched is None else (
+                    min(touched[0], box[0]), min(touched[1], box[1]),
+                    max(touched[2], box[2]), max(touched[3], box[3]))
+    return touched
+
+
+def _paint_segment(trimap: np.ndarray, a: np.ndarray, b: np.ndarray, r: float,
+                   value: int) -> tuple[int, int, int, int] | None:
+    """Set the pixels within ``r`` of segment a-b; return their bounding box."""
+    h, w = trimap.shape
+    # Pixel j is a candidate if its centre j + 0.5 lies within r of the box.
+    x0 = max(0, int(np.ceil(min(a[0], b[0]) - r - 0.5)))
+    y0 = max(0, int(np.ceil(min(a[1], b[1]) - r - 0.5)))
+    x1 = min(w, int(np.floor(max(a[0], b[0]) + r - 0.5)) + 1)
+    y1 = min(h, int(np.floor(max(a[1], b[1]) + r - 0.5)) + 1)
     if x1 <= x0 or y1 <= y0:
         return None
-    return x0, y0, x1, y1
+    ys = np.arange(y0, y1, dtype=np.float64)[:, None] + 0.5
+    xs = np.arange(x0, x1, dtype=np.float64)[None, :] + 0.5
+    d = b - a
+    length2 = float(d @ d)
+    if length2 > 0:
+        t = np.clip(((xs - a[0]) * d[0] + (ys - a[1]) * d[1]) / length2, 0.0, 1.0)
+    else:
+        t = np.zeros((1, 1))
+    inside = (xs - a[0] - t * d[0]) ** 2 + (ys - a[1] - t * d[1]) ** 2 <= r * r
+    rows = np.flatnonzero(inside.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(inside.any(axis=0))
+    trimap[y0:y1, x0:x1][inside] = value
+    return (x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1)
 
 
 def flood_fill(trimap: np.ndarray, seed: tuple[int, int], value: int) -> np.ndarray:
@@ -141,6 +189,10 @@ def trimap_from_mask(mask: np.ndarray, band: int, threshold: float = 0.5) -> np.
         band: half-width of the unknown band in pixels (>= 0).
     """
     m = np.asarray(mask)
+    if m.ndim != 2:
+        raise TrimapError(f"mask must be a 2-D H x W array, got shape {m.shape}")
+    if band < 0:
+        raise TrimapError(f"band must be >= 0 pixels, not {band}")
     if m.dtype == np.bool_:
         m = m.astype(np.float32)
     elif m.dtype == np.uint8:

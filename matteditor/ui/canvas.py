@@ -1,0 +1,367 @@
+"""The painting canvas: zoom, pan, brush cursor, strokes and fills.
+
+A plain QWidget with its own image->widget transform (scale, offset); it
+draws the view from the :class:`DisplayBuffer` level that suits the zoom.
+Strokes are painted straight into the document's trimap while the mouse
+moves (only the touched rectangle is recomposed), and on release the
+whole stroke becomes one :class:`TrimapEdit` (one undo step), handed to the
+window through :attr:`Canvas.edit_ready`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (QColor, QCursor, QMouseEvent, QPainter, QPainterPath, QPen,
+                           QTransform, QWheelEvent)
+from PySide6.QtWidgets import QWidget
+
+from ..document import Document, Rect, TrimapEdit
+from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, flood_fill, paint_stroke
+from .render import ViewRenderer
+from .tools import MAX_BRUSH, MIN_BRUSH, Tool
+from .views import ViewMode
+
+MIN_SCALE = 1 / 64
+MAX_SCALE = 64.0
+WHEEL_ZOOM = 1.0015      # per 1/8 degree of wheel rotation: 120 units = x1.2
+BACKDROP = QColor(38, 38, 40)
+STROKE_COLORS = {FOREGROUND: QColor(70, 220, 100, 150), BACKGROUND: QColor(240, 70, 70, 150),
+                 UNKNOWN: QColor(230, 200, 60, 150)}
+
+
+class Canvas(QWidget):
+    edit_ready = Signal(object)          # TrimapEdit, already painted into the trimap
+    view_changed = Signal()              # zoom or pan changed
+    brush_size_changed = Signal(int)
+    background_moved = Signal(int, int)  # image pixels (cutout-on-image view, Alt+drag)
+    background_zoomed = Signal(float)    # factor (Alt+wheel)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(200, 150)
+        self.renderer: ViewRenderer | None = None
+        self.tool = Tool.FOREGROUND
+        self.fill_label = FOREGROUND
+        self.brush_size = 24           # diameter in image pixels
+        self.scale = 1.0
+        self.offset = QPointF(0, 0)    # widget position of image pixel (0, 0)
+        self._mouse: QPointF | None = None
+        self._space = False
+        self._pan_from: QPointF | None = None
+        self._bg_from: QPointF | None = None
+        self._stroke: _Stroke | None = None
+        self._fit_on_resize = True
+
+    # -- document -----------------------------------------------------------
+    @property
+    def document(self) -> Document | None:
+        return self.renderer.document if self.renderer else None
+
+    def set_renderer(self, renderer: ViewRenderer | None) -> None:
+        if self.renderer is not None:
+            self.renderer.changed.disconnect(self._on_region_changed)
+        self.renderer = renderer
+        self._stroke = None
+        if renderer is not None:
+            renderer.changed.connect(self._on_region_changed)
+            self.fit()
+        self.update()
+
+    def _on_region_changed(self, rect: Rect) -> None:
+        r = self.image_rect_to_widget(rect).toAlignedRect().adjusted(-2, -2, 2, 2)
+        self.update(r)
+
+    # -- geometry ---------------------------------------------------------------
+    def transform(self) -> QTransform:
+        return QTransform(self.scale, 0, 0, self.scale, self.offset.x(), self.offset.y())
+
+    def widget_to_image(self, p: QPointF) -> tuple[float, float]:
+        return ((p.x() - self.offset.x()) / self.scale, (p.y() - self.offset.y()) / self.scale)
+
+    def image_rect_to_widget(self, r: Rect) -> QRectF:
+        return QRectF(self.offset.x() + r.x0 * self.scale, self.offset.y() + r.y0 * self.scale,
+                      r.width * self.scale, r.height * self.scale)
+
+    def zoom_to(self, scale: float, anchor: QPointF | None = None) -> None:
+        """Set the zoom, keeping the image point under ``anchor`` (default: centre) still."""
+        scale = min(MAX_SCALE, max(MIN_SCALE, scale))
+        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        ix, iy = self.widget_to_image(anchor)
+        self.scale = scale
+        self.offset = QPointF(anchor.x() - ix * scale, anchor.y() - iy * scale)
+        self._fit_on_resize = False
+        self.update()
+        self.view_changed.emit()
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        self.zoom_to(self.scale * factor, anchor)
+
+    def fit(self) -> None:
+        """Whole image in view, centred."""
+        doc = self.document
+        if doc is None:
+            return
+        w, h = doc.size
+        s = min((self.width() - 16) / w, (self.height() - 16) / h)
+        self.scale = min(MAX_SCALE, max(MIN_SCALE, s))
+        self.offset = QPointF((self.width() - w * self.scale) / 2,
+                              (self.height() - h * self.scale) / 2)
+        self._fit_on_resize = True
+        self.update()
+        self.view_changed.emit()
+
+    def actual_size(self) -> None:
+        self.zoom_to(1.0)
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        self.offset += QPointF(dx, dy)
+        self._fit_on_resize = False
+        self.update()
+        self.view_changed.emit()
+
+    def resizeEvent(self, event) -> None:
+        if self._fit_on_resize:
+            self.fit()
+        super().resizeEvent(event)
+
+    # -- brush --------------------------------------------------------------------
+    def set_brush_size(self, size: int) -> None:
+        size = int(min(MAX_BRUSH, max(MIN_BRUSH, size)))
+        if size != self.brush_size:
+            self.brush_size = size
+            self.brush_size_changed.emit(size)
+            self.update()
+
+    def set_tool(self, tool: Tool) -> None:
+        self.tool = tool
+        if tool in (Tool.FOREGROUND, Tool.BACKGROUND, Tool.UNKNOWN):
+            self.fill_label = tool.label(UNKNOWN, UNKNOWN)
+        self._update_cursor()
+        self.update()
+
+    def _update_cursor(self) -> None:
+        if self._pan_from is not None:
+            shape = Qt.CursorShape.ClosedHandCursor
+        elif self._space:
+            shape = Qt.CursorShape.OpenHandCursor
+        elif self.tool.is_brush and self.document is not None:
+            shape = Qt.CursorShape.BlankCursor  # the brush outline is the cursor
+        else:
+            shape = Qt.CursorShape.CrossCursor
+        self.setCursor(QCursor(shape))
+
+    # -- painting the widget ---------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.fillRect(event.rect(), BACKDROP)
+        if self.renderer is None:
+            p.setPen(QColor(150, 150, 150))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                       "Open a photo (Ctrl+O) or drop one here")
+            return
+        buf = self.renderer.buffer
+        k = buf.level_for(self.scale)
+        image = buf.levels[k]
+        f = float(1 << k)
+        s = self.scale * f  # widget pixels per level pixel
+        e = QRectF(event.rect())
+        x0 = max(0.0, math.floor((e.left() - self.offset.x()) / s) - 1)
+        y0 = max(0.0, math.floor((e.top() - self.offset.y()) / s) - 1)
+        x1 = min(float(image.width()), math.ceil((e.right() - self.offset.x()) / s) + 1)
+        y1 = min(float(image.height()), math.ceil((e.bottom() - self.offset.y()) / s) + 1)
+        if x1 > x0 and y1 > y0:
+            src = QRectF(x0, y0, x1 - x0, y1 - y0)
+            dst = QRectF(self.offset.x() + x0 * s, self.offset.y() + y0 * s,
+                         (x1 - x0) * s, (y1 - y0) * s)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, s < 2.0)
+            p.drawImage(dst, image, src)
+        self._paint_extras(p)
+
+    def _paint_extras(self, p: QPainter) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        renderer = self.renderer
+        if renderer is not None and renderer.settings.mode is ViewMode.SPLIT:
+            w, h = renderer.document.size
+            x = self.offset.x() + renderer.settings.split * w * self.scale
+            p.setPen(QPen(QColor(255, 255, 255, 200), 1.5))
+            p.drawLine(QPointF(x, self.offset.y()), QPointF(x, self.offset.y() + h * self.scale))
+        st = self._stroke
+        if st is not None and renderer is not None and renderer.settings.mode is not ViewMode.OVERLAY:
+            p.save()
+            p.setTransform(self.transform())
+            pen = QPen(STROKE_COLORS[st.value], st.radius * 2, Qt.PenStyle.SolidLine,
+                       Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+            p.setPen(pen)
+            p.drawPath(st.path)
+            p.restore()
+        if self._mouse is not None and self.tool.is_brush and not self._space \
+                and self._pan_from is None and self.document is not None:
+            r = max(1.0, self.brush_size * self.scale / 2)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(0, 0, 0, 200), 3))
+            p.drawEllipse(self._mouse, r, r)
+            p.setPen(QPen(QColor(255, 255, 255, 230), 1.2))
+            p.drawEllipse(self._mouse, r, r)
+
+    def _cursor_rect(self, pos: QPointF | None) -> QRect:
+        if pos is None:
+            return QRect()
+        r = self.brush_size * self.scale / 2 + 4
+        return QRectF(pos.x() - r, pos.y() - r, 2 * r, 2 * r).toAlignedRect()
+
+    def _move_cursor(self, pos: QPointF | None) -> None:
+        old = self._cursor_rect(self._mouse)
+        self._mouse = pos
+        self.update(old.united(self._cursor_rect(pos)))
+
+    # -- input -------------------------------------------------------------------------
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self._update_cursor()
+            self.update()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self._update_cursor()
+            self.update()
+            return
+        super().keyReleaseEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y()
+        if steps == 0:
+            return
+        if event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            self.background_zoomed.emit(WHEEL_ZOOM ** steps)
+        else:
+            self.zoom_by(WHEEL_ZOOM ** steps, event.position())
+        event.accept()
+
+    def leaveEvent(self, event) -> None:
+        self._move_cursor(None)
+        super().leaveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton
+                                                     and self._space):
+            self._pan_from = pos
+            self._update_cursor()
+            return
+        if button != Qt.MouseButton.LeftButton or self.document is None:
+            return
+        if (event.modifiers() & Qt.KeyboardModifier.AltModifier) and self.renderer is not None \
+                and self.renderer.settings.mode is ViewMode.IMAGE:
+            self._bg_from = pos
+            return
+        if self.tool is Tool.FILL:
+            self._fill(pos)
+        else:
+            self._begin_stroke(pos)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._pan_from is not None:
+            d = pos - self._pan_from
+            self._pan_from = pos
+            self.pan_by(d.x(), d.y())
+        elif self._stroke is not None:
+            self._continue_stroke(pos)
+        self._move_cursor(pos)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton,
+                                                             Qt.MouseButton.LeftButton):
+            self._pan_from = None
+            self._update_cursor()
+        elif self._bg_from is not None and event.button() == Qt.MouseButton.LeftButton:
+            d = (event.position() - self._bg_from) / self.scale
+            self._bg_from = None
+            self.background_moved.emit(round(d.x()), round(d.y()))
+        elif self._stroke is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._continue_stroke(event.position())
+            self._end_stroke()
+
+    # -- strokes and fills ------------------------------------------------------------
+    def _begin_stroke(self, pos: QPointF) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        value = self.tool.label(doc.default_label, self.fill_label)
+        self._stroke = _Stroke(doc.trimap.copy(), value, self.brush_size / 2)
+        self._stroke.add(self.widget_to_image(pos), doc, self.renderer)
+        self.update()
+
+    def _continue_stroke(self, pos: QPointF) -> None:
+        st, doc = self._stroke, self.document
+        if st is None or doc is None:
+            return
+        dirty = st.add(self.widget_to_image(pos), doc, self.renderer)
+        if dirty is not None and (self.renderer is None or
+                                  self.renderer.settings.mode is not ViewMode.OVERLAY):
+            self.update(self.image_rect_to_widget(dirty).toAlignedRect().adjusted(-2, -2, 2, 2))
+
+    def _end_stroke(self) -> None:
+        st, doc, self._stroke = self._stroke, self.document, None
+        self.update()
+        if st is None or doc is None or st.rect is None:
+            return
+        rs = st.rect.slices
+        before, after = st.before[rs], doc.trimap[rs]
+        if np.array_equal(before, after):
+            return
+        label = {FOREGROUND: "Foreground stroke", BACKGROUND: "Background stroke"}.get(
+            st.value, "Unknown stroke")
+        self.edit_ready.emit(TrimapEdit(st.rect, before.copy(), after.copy(), label))
+
+    def _fill(self, pos: QPointF) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        x, y = self.widget_to_image(pos)
+        filled = flood_fill(doc.trimap, (int(x), int(y)), self.fill_label)
+        edit = TrimapEdit.between(doc.trimap, filled, "Fill")
+        if edit is not None:
+            self.edit_ready.emit(edit)
+
+
+class _Stroke:
+    """A stroke in progress: the trimap before it, the points so far, what it touched."""
+
+    def __init__(self, before: np.ndarray, value: int, radius: float) -> None:
+        self.before = before
+        self.value = value
+        self.radius = radius
+        self.rect: Rect | None = None
+        self.path = QPainterPath()
+        self._last: tuple[float, float] | None = None
+
+    def add(self, point: tuple[float, float], doc: Document,
+            renderer: ViewRenderer | None) -> Rect | None:
+        """Paint the segment from the previous point; returns the touched rect."""
+        pts = [point] if self._last is None else [self._last, point]
+        if self._last is None:
+            self.path.moveTo(*point)
+            self.path.lineTo(point[0] + 0.01, point[1])
+        else:
+            self.path.lineTo(*point)
+        self._last = point
+        box = paint_stroke(doc.trimap, pts, self.radius, self.value)
+        if box is None:
+            return None
+        rect = Rect(*box)
+        self.rect = rect.union(self.rect)
+        if renderer is not None and renderer.settings.mode.regional:
+            renderer.refresh(rect)
+        return rect

@@ -1,0 +1,148 @@
+"""Export (Ctrl+E): what to write, in how many bits, where; and the writing itself."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QRadioButton,
+                               QVBoxLayout, QWidget)
+
+from .. import compositing
+from ..document import Document
+from ..errors import ExportError
+from ..foreground import estimate_foreground
+from ..imageio import save_image
+from .views import Compositor, ViewSettings
+
+log = logging.getLogger(__name__)
+
+
+class ExportKind(enum.Enum):
+    CUTOUT = ("Cutout with estimated foreground colours", "cutout")
+    CUTOUT_RAW = ("Cutout with the photo's own colours", "cutout-raw")
+    ALPHA = ("Alpha matte only", "alpha")
+    COMPOSITE = ("Current view (composite)", "composite")
+    TRIMAP = ("Trimap", "trimap")
+
+    @property
+    def title(self) -> str:
+        return self.value[0]
+
+    @property
+    def suffix(self) -> str:
+        return self.value[1]
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    kind: ExportKind
+    path: Path
+    bits: int = 8
+
+
+def export_pixels(document: Document, compositor: Compositor, view: ViewSettings,
+                  kind: ExportKind) -> np.ndarray:
+    """The array to write for ``kind`` (float in [0, 1], or uint8 for the trimap).
+
+    The alpha is the document's, the very array the screen shows, at full
+    resolution.  Raises ExportError when there is no matte yet.
+    """
+    if kind is ExportKind.TRIMAP:
+        return document.trimap
+    if document.alpha is None:
+        raise ExportError("there is no matte to export yet: paint some foreground (F) "
+                          "and background (B) and wait for the matte")
+    if kind is ExportKind.ALPHA:
+        return document.alpha
+    if kind is ExportKind.CUTOUT_RAW:
+        return compositing.cutout_rgba(document.image, document.alpha)
+    if kind is ExportKind.CUTOUT:
+        fg = document.foreground
+        if fg is None:  # the worker normally has it ready; compute it here if not
+            fg = estimate_foreground(document.image, document.alpha)
+        return compositing.cutout_rgba(fg, document.alpha)
+    return compositor.export_view(view)
+
+
+def write_export(document: Document, compositor: Compositor, view: ViewSettings,
+                 options: ExportOptions) -> None:
+    """Write the export atomically (ExportError on failure)."""
+    bits = 8 if options.kind is ExportKind.TRIMAP else options.bits
+    pixels = export_pixels(document, compositor, view, options.kind)
+    save_image(options.path, pixels, bits=bits)
+    log.info("exported %s to %s (%d-bit)", options.kind.suffix, options.path, bits)
+
+
+def default_export_path(document: Document, kind: ExportKind, folder: Path | None = None) -> Path:
+    stem = document.path.stem if document.path else "untitled"
+    folder = folder or (document.path.parent if document.path else Path.home())
+    return folder / f"{stem}_{kind.suffix}.png"
+
+
+class ExportDialog(QDialog):
+    def __init__(self, document: Document, folder: Path | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self._document = document
+        self._folder = folder
+        self._path_edited = False
+        layout = QVBoxLayout(self)
+        self._group = QButtonGroup(self)
+        self._buttons: dict[ExportKind, QRadioButton] = {}
+        for kind in ExportKind:
+            b = QRadioButton(kind.title)
+            self._group.addButton(b)
+            self._buttons[kind] = b
+            layout.addWidget(b)
+            b.toggled.connect(self._kind_changed)
+        form = QFormLayout()
+        self.bits = QComboBox()
+        self.bits.addItem("8 bits per channel", 8)
+        self.bits.addItem("16 bits per channel", 16)
+        form.addRow("Depth", self.bits)
+        row = QHBoxLayout()
+        self.path_edit = QLineEdit()
+        self.path_edit.textEdited.connect(self._edited)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        form.addRow("File", row)
+        layout.addLayout(form)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                               | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+        self._buttons[ExportKind.CUTOUT].setChecked(True)
+        self.path_edit.setFocus()
+        self.resize(520, self.sizeHint().height())
+
+    def kind(self) -> ExportKind:
+        return next(k for k, b in self._buttons.items() if b.isChecked())
+
+    def options(self) -> ExportOptions:
+        return ExportOptions(self.kind(), Path(self.path_edit.text().strip()).expanduser(),
+                             int(self.bits.currentData()))
+
+    def _edited(self) -> None:
+        self._path_edited = True
+
+    def _kind_changed(self) -> None:
+        if not self._path_edited:
+            self.path_edit.setText(str(default_export_path(self._document, self.kind(),
+                                                           self._folder)))
+        self.bits.setEnabled(self.kind() is not ExportKind.TRIMAP)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(),
+                                              "PNG images (*.png)")
+        if path:
+            self.path_edit.setText(path)
+            self._path_edited = True

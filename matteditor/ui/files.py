@@ -1,0 +1,241 @@
+"""File work for the main window: open, save, projects, trimaps, export, clipboard, recovery."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from .. import compositing
+from ..document import Document
+from ..errors import MatteError
+from ..imageio import load_image, load_trimap
+from ..project import PROJECT_SUFFIX, Project, load_project, save_project
+from . import settings as prefs
+from .commands import commit_existing
+from .export_dialog import ExportDialog, ExportOptions, write_export
+from .qimage import rgba8_to_qimage, to_uint8
+from .views import ViewMode
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.webp)"
+OPEN_FILTER = f"Photos and projects (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.webp *{PROJECT_SUFFIX});;" \
+              f"{IMAGE_FILTER};;Projects (*{PROJECT_SUFFIX})"
+
+
+class FileController:
+    def __init__(self, window: "MainWindow") -> None:
+        self.w = window
+        self.project_path: Path | None = None
+
+    def _error(self, title: str, error: Exception) -> None:
+        log.info("%s: %s", title, error)
+        self.w.statusBar().showMessage(f"{title}: {error}")
+        QMessageBox.warning(self.w, title, str(error))
+
+    def _folder(self) -> str:
+        doc = self.w.document
+        return str(doc.path.parent) if doc is not None and doc.path else str(Path.home())
+
+    # -- opening ------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open", self._folder(), OPEN_FILTER)
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path, trimap: Path | None = None) -> bool:
+        if path.suffix.lower() == PROJECT_SUFFIX:
+            return self.open_project(path)
+        return self.open_image(path, trimap)
+
+    def open_image(self, path: Path, trimap: Path | None = None) -> bool:
+        if not self.maybe_discard():
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            image = load_image(path)
+            t = load_trimap(trimap, image.shape[:2]) if trimap is not None else None
+            document = Document(image, t, path=Path(path).resolve())
+        except MatteError as e:
+            QApplication.restoreOverrideCursor()
+            self._error("Could not open", e)
+            return False
+        QApplication.restoreOverrideCursor()
+        self.project_path = None
+        self.w.set_document(document)
+        self._remember(path)
+        self.w.statusBar().showMessage(f"Opened {path.name}")
+        return True
+
+    def open_project(self, path: Path, remember: bool = True) -> bool:
+        if not self.maybe_discard():
+            return False
+        try:
+            project = load_project(path)
+            document = Document(project.load_photo(), project.trimap, path=project.image_path)
+        except MatteError as e:
+            self._error("Could not open the project", e)
+            return False
+        self.w.set_document(document, project.settings)
+        if remember:
+            self.project_path = Path(path).resolve()
+            self._remember(path)
+        return True
+
+    def open_recovery(self) -> bool:
+        """Reopen the autosaved session; it stays unsaved (and autosaved) until saved."""
+        ok = self.open_project(self.w.recovery.path, remember=False)
+        if ok:
+            self.project_path = None
+            self.w.undo_stack.resetClean()  # recovered work is not saved anywhere yet
+        return ok
+
+    def _remember(self, path: Path) -> None:
+        prefs.add_recent_file(self.w.qs, path)
+
+    def fill_recent_menu(self) -> None:
+        menu = self.w.recent_menu
+        menu.clear()
+        for p in prefs.recent_files(self.w.qs):
+            menu.addAction(p, lambda p=p: self.open_path(Path(p)))
+        if menu.isEmpty():
+            menu.addAction("(none)").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear list", lambda: prefs.clear_recent_files(self.w.qs))
+
+    # -- saving ---------------------------------------------------------------------------------
+    def maybe_discard(self) -> bool:
+        """True if there are no unsaved changes, or the user saved or discarded them."""
+        if self.w.document is None or self.w.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self.w, "Unsaved changes", "The trimap has unsaved changes. Save them as a project?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_project()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def save_project(self) -> bool:
+        if self.project_path is None:
+            return self.save_project_as()
+        return self.save_project_to(self.project_path)
+
+    def save_project_as(self) -> bool:
+        doc = self.w.document
+        if doc is None:
+            return False
+        stem = doc.path.stem if doc.path else "untitled"
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save project",
+                                              str(Path(self._folder()) / f"{stem}{PROJECT_SUFFIX}"),
+                                              f"Projects (*{PROJECT_SUFFIX})")
+        if not path:
+            return False
+        p = Path(path)
+        if p.suffix.lower() != PROJECT_SUFFIX:
+            p = p.with_name(p.name + PROJECT_SUFFIX)
+        return self.save_project_to(p)
+
+    def save_project_to(self, path: Path) -> bool:
+        doc = self.w.document
+        if doc is None:
+            return False
+        embed = doc.path is None
+        try:
+            save_project(path, Project(doc.trimap, self.w.session_settings(), doc.path,
+                                       doc.image if embed else None), embed=embed)
+        except MatteError as e:
+            self._error("Could not save the project", e)
+            return False
+        self.project_path = Path(path).resolve()
+        self.w.undo_stack.setClean()
+        self.w.recovery.discard()
+        self._remember(path)
+        self.w.statusBar().showMessage(f"Saved {path.name}")
+        return True
+
+    # -- trimap, background ------------------------------------------------------------------------
+    def load_trimap_dialog(self) -> None:
+        doc = self.w.document
+        if doc is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self.w, "Load trimap", self._folder(), IMAGE_FILTER)
+        if path:
+            self.load_trimap(Path(path))
+
+    def load_trimap(self, path: Path) -> bool:
+        doc = self.w.document
+        if doc is None:
+            return False
+        try:
+            trimap = load_trimap(path, doc.trimap.shape)
+        except MatteError as e:
+            self._error("Could not load the trimap", e)
+            return False
+        commit_existing(doc, self.w.undo_stack, doc.replace_trimap(trimap, "Load trimap"))
+        return True
+
+    def background_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Background image", self._folder(),
+                                              IMAGE_FILTER)
+        if path:
+            self.set_background(Path(path))
+
+    def set_background(self, path: Path) -> bool:
+        try:
+            background = load_image(path)
+        except MatteError as e:
+            self._error("Could not open the background", e)
+            return False
+        if self.w.renderer is not None:
+            self.w.renderer.compositor.background = background
+        self.w.set_view_mode(ViewMode.IMAGE)
+        if self.w.renderer is not None:
+            self.w.renderer.refresh()
+        return True
+
+    # -- export ------------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        doc = self.w.document
+        if doc is None:
+            return
+        folder = self.w.qs.value("files/export_folder")
+        dialog = ExportDialog(doc, Path(folder) if folder else None, self.w)
+        if dialog.exec():
+            self.export_to(dialog.options())
+
+    def export_to(self, options: ExportOptions) -> bool:
+        doc, renderer = self.w.document, self.w.renderer
+        if doc is None or renderer is None:
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            write_export(doc, renderer.compositor, renderer.settings, options)
+        except MatteError as e:
+            QApplication.restoreOverrideCursor()
+            self._error("Export failed", e)
+            return False
+        QApplication.restoreOverrideCursor()
+        self.w.qs.setValue("files/export_folder", str(options.path.parent))
+        self.w.statusBar().showMessage(f"Exported {options.path}")
+        return True
+
+    def copy_cutout(self) -> bool:
+        doc = self.w.document
+        if doc is None or doc.alpha is None:
+            self.w.statusBar().showMessage("No matte to copy yet")
+            return False
+        fg = doc.foreground if doc.foreground is not None else doc.image
+        rgba = to_uint8(compositing.cutout_rgba(fg, doc.alpha))
+        QGuiApplication.clipboard().setImage(rgba8_to_qimage(rgba))
+        self.w.statusBar().showMessage("Cutout copied to the clipboard")
+        return True

@@ -1,0 +1,344 @@
+"""The main window: wires canvas, side panel, solver, menus and files together.
+
+It owns no pixels and runs no solves: the canvas paints, the renderer
+composes, the solve controller talks to the worker thread, and file work is
+in :mod:`matteditor.ui.files`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QPushButton, QScrollArea, QToolBar)
+
+from ..document import Document
+from ..engines import available_engines, create_engine
+from ..project import SessionSettings
+from ..trimap import resize_band
+from . import settings as prefs
+from .actions import make_action, tool_actions, view_actions
+from .canvas import Canvas
+from .commands import commit, commit_existing
+from .files import FileController
+from .help_dialog import ShortcutsDialog
+from .recovery import RecoveryStore
+from .render import ViewRenderer
+from .side_panel import SidePanel
+from .solve import SolveController
+from .theme import icon
+from .tools import Tool, grow_brush, shrink_brush
+from .views import ViewMode, ViewSettings
+from .worker import EngineFactory
+
+log = logging.getLogger(__name__)
+AUTOSAVE_MS = 30_000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, engine_factory: EngineFactory = create_engine,
+                 settings: QSettings | None = None, recovery: RecoveryStore | None = None,
+                 preview_side: int = 640) -> None:
+        super().__init__()
+        self.setWindowTitle("matteditor")
+        self.setAcceptDrops(True)
+        self.qs = settings if settings is not None else prefs.open_settings()
+        self.recovery = recovery or RecoveryStore()
+        self.document: Document | None = None
+        self.renderer: ViewRenderer | None = None
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        self.canvas = Canvas()
+        self.setCentralWidget(self.canvas)
+        self.solver = SolveController(engine_factory, preview_side, self)
+        self.files = FileController(self)
+        self._build_actions()
+        self._build_panel()
+        self._build_menus()
+        self._build_status()
+        self._connect()
+        self._apply_session(prefs.load_session_settings(self.qs))
+        geometry = self.qs.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = self.qs.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.autosave)
+        self._autosave.start()
+        self._update_actions()
+
+    # -- construction ---------------------------------------------------------------
+    def _build_actions(self) -> None:
+        f = self.files
+        self.act_open = make_action(self, "&Open…", f.open_dialog, QKeySequence.StandardKey.Open,
+                                    "open", "Open a photo or a project (Ctrl+O)")
+        self.act_save = make_action(self, "&Save project", f.save_project,
+                                    QKeySequence.StandardKey.Save, "save", "Save the project (Ctrl+S)")
+        self.act_save_as = make_action(self, "Save project &as…", f.save_project_as, "Ctrl+Shift+S")
+        self.act_load_trimap = make_action(self, "Load &trimap…", f.load_trimap_dialog, "Ctrl+T",
+                                           "trimap", "Replace the trimap with one from a file")
+        self.act_export = make_action(self, "&Export…", f.export_dialog, "Ctrl+E", "export",
+                                      "Export the cutout, alpha, composite or trimap (Ctrl+E)")
+        self.act_copy = make_action(self, "&Copy cutout", f.copy_cutout, "Ctrl+Shift+C", "copy",
+                                    "Copy the cutout to the clipboard")
+        self.act_quit = make_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
+        self.act_undo.setIcon(icon("undo"))
+        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.act_redo.setIcon(icon("redo"))
+        self.addActions([self.act_undo, self.act_redo])
+        self.act_clear = make_action(self, "C&lear trimap", self.clear_trimap, "Ctrl+Shift+Delete",
+                                     "clear", "Set the whole trimap back to unknown")
+        self.tools = tool_actions(self, self.set_tool)
+        self.act_bigger = make_action(self, "Bigger brush", self._brush_bigger, "]")
+        self.act_smaller = make_action(self, "Smaller brush", self._brush_smaller, "[")
+        c = self.canvas
+        self.act_zoom_in = make_action(self, "Zoom &in", lambda: c.zoom_by(1.25),
+                                       ["Ctrl++", "Ctrl+="], "zoom-in", "Zoom in (Ctrl++)")
+        self.act_zoom_out = make_action(self, "Zoom &out", lambda: c.zoom_by(0.8), "Ctrl+-",
+                                        "zoom-out", "Zoom out (Ctrl+-)")
+        self.act_fit = make_action(self, "&Fit in window", c.fit, "Ctrl+0", "zoom-fit",
+                                   "Fit the photo in the window (Ctrl+0)")
+        self.act_100 = make_action(self, "&Actual pixels (100%)", c.actual_size, "Ctrl+1",
+                                   "zoom-100", "Show at 100% (Ctrl+1)")
+        self.views = view_actions(self, self.set_view_mode)
+        self.act_cancel = make_action(self, "&Cancel solve", self.solver.cancel, "Esc", "cancel",
+                                      "Stop the running solve (Esc)")
+        self.act_solve = make_action(self, "&Update matte now", self.solver.request, "Ctrl+R")
+        self.act_help = make_action(self, "&Keyboard shortcuts", self.show_shortcuts, "F1", "help")
+
+    def _build_panel(self) -> None:
+        trimap_actions = [self.act_clear, self.act_load_trimap]
+        self.panel = SidePanel(list(self.tools.values()), trimap_actions)
+        scroll = QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        dock = QDockWidget("Controls", self)
+        dock.setObjectName("controls")
+        dock.setWidget(scroll)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_open)
+        self.recent_menu = m.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
+        m.addActions([self.act_save, self.act_save_as])
+        m.addSeparator()
+        m.addActions([self.act_load_trimap, self.act_export, self.act_copy])
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&Edit")
+        m.addActions([self.act_undo, self.act_redo, self.act_clear])
+        m = mb.addMenu("&Tools")
+        m.addActions(list(self.tools.values()))
+        m.addSeparator()
+        m.addActions([self.act_bigger, self.act_smaller])
+        m = mb.addMenu("&View")
+        m.addActions(list(self.views.values()))
+        m.addSeparator()
+        m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100])
+        m = mb.addMenu("&Matte")
+        m.addActions([self.act_solve, self.act_cancel])
+        m = mb.addMenu("&Help")
+        m.addAction(self.act_help)
+        tb = QToolBar("Main")
+        tb.setObjectName("main-toolbar")
+        tb.setMovable(False)
+        tb.addActions([self.act_open, self.act_save, self.act_export])
+        tb.addSeparator()
+        tb.addActions([self.act_undo, self.act_redo])
+        tb.addSeparator()
+        tb.addActions(list(self.tools.values()))
+        tb.addSeparator()
+        tb.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100])
+        self.addToolBar(tb)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.size_label = QLabel("")
+        self.zoom_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(180)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
+        self.cancel_button.clicked.connect(self.solver.cancel)
+        for w in (self.progress, self.cancel_button):
+            w.hide()
+        for w in (self.progress, self.cancel_button, self.size_label, self.zoom_label):
+            sb.addPermanentWidget(w)
+
+    def _connect(self) -> None:
+        c, p, s = self.canvas, self.panel, self.solver
+        c.edit_ready.connect(self._on_edit)
+        c.view_changed.connect(self._update_zoom_label)
+        c.brush_size_changed.connect(p.set_brush_size)
+        c.background_moved.connect(p.move_background)
+        c.background_zoomed.connect(p.zoom_background)
+        p.brush_size_changed.connect(c.set_brush_size)
+        p.engine_changed.connect(s.set_engine)
+        p.auto_changed.connect(self._set_auto)
+        p.solve_requested.connect(s.request)
+        p.view_changed.connect(self._on_view_settings)
+        p.background_image_requested.connect(self.files.background_dialog)
+        p.band_requested.connect(self.change_band)
+        s.busy_changed.connect(self._on_busy)
+        s.progress.connect(self._on_progress)
+        s.status.connect(lambda text: self.statusBar().showMessage(text))
+        s.error.connect(self._on_solver_error)
+
+    # -- session settings -------------------------------------------------------------
+    def session_settings(self) -> SessionSettings:
+        v = self.panel.view_settings()
+        return SessionSettings(engine=self.solver.engine, view=int(v.mode),
+                               overlay_opacity=v.overlay_opacity, alpha_tint=v.alpha_tint,
+                               brush_size=self.canvas.brush_size,
+                               background_color=v.background_color, split=v.split)
+
+    def _apply_session(self, s: SessionSettings) -> None:
+        engines = available_engines()
+        engine = s.engine if s.engine in engines else "closed-form"
+        if engine not in engines:
+            engine = next(iter(engines))
+        self.solver.engine = engine
+        self.panel.set_engine(engine)
+        self.canvas.set_brush_size(s.brush_size)
+        self.panel.set_brush_size(s.brush_size)
+        self.panel.set_view_settings(ViewSettings(
+            mode=ViewMode(s.view), overlay_opacity=s.overlay_opacity, alpha_tint=s.alpha_tint,
+            background_color=s.background_color, split=s.split))
+
+    # -- document ------------------------------------------------------------------------
+    def set_document(self, document: Document | None, settings: SessionSettings | None = None) -> None:
+        if self.renderer is not None:
+            self.renderer.detach()
+        self.document = document
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.recovery.saved_revision = None
+        if settings is not None:
+            self._apply_session(settings)
+        self.renderer = (ViewRenderer(document, self.panel.view_settings(), self)
+                         if document is not None else None)
+        self.canvas.set_renderer(self.renderer)
+        self.solver.set_document(document)
+        if document is not None:
+            w, h = document.size
+            self.size_label.setText(f"{w} × {h} px")
+            name = document.path.name if document.path else "untitled"
+            self.setWindowTitle(f"{name}[*] — matteditor")
+        self._update_actions()
+        self.canvas.setFocus()
+
+    def _update_actions(self) -> None:
+        has = self.document is not None
+        for a in (self.act_save, self.act_save_as, self.act_load_trimap, self.act_export,
+                  self.act_copy, self.act_clear, self.act_solve):
+            a.setEnabled(has)
+
+    def _on_edit(self, edit) -> None:
+        if self.document is not None:
+            commit(self.document, self.undo_stack, edit)
+
+    def clear_trimap(self) -> None:
+        if self.document is not None:
+            commit_existing(self.document, self.undo_stack, self.document.clear_trimap())
+
+    def change_band(self, pixels: int) -> None:
+        doc = self.document
+        if doc is not None:
+            label = "Grow band" if pixels > 0 else "Shrink band"
+            commit_existing(doc, self.undo_stack,
+                            doc.replace_trimap(resize_band(doc.trimap, pixels), label))
+
+    def set_tool(self, tool: Tool) -> None:
+        self.tools[tool].setChecked(True)
+        self.canvas.set_tool(tool)
+
+    def set_view_mode(self, mode: ViewMode) -> None:
+        self.views[mode].setChecked(True)
+        self.panel.set_mode(mode)
+
+    def _on_view_settings(self, settings: ViewSettings) -> None:
+        self.views[settings.mode].setChecked(True)
+        if self.renderer is not None:
+            self.renderer.set_settings(settings)
+        self.canvas.update()
+
+    def _brush_bigger(self) -> None:
+        self.canvas.set_brush_size(grow_brush(self.canvas.brush_size))
+
+    def _brush_smaller(self) -> None:
+        self.canvas.set_brush_size(shrink_brush(self.canvas.brush_size))
+
+    def _set_auto(self, auto: bool) -> None:
+        self.solver.auto = auto
+        if auto:
+            self.solver.schedule()
+
+    # -- solver feedback ------------------------------------------------------------------
+    def _on_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if busy:
+            self.progress.setValue(0)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.statusBar().showMessage(message)
+
+    def _on_solver_error(self, message: str, trace: str) -> None:
+        self.statusBar().showMessage(f"Matte failed: {message}")
+        if trace:  # unexpected: say so plainly, without blocking the editor
+            box = QMessageBox(QMessageBox.Icon.Warning, "Engine error",
+                              f"The matting engine failed:\n{message}\n\n"
+                              "The editor keeps working; try another engine.", parent=self)
+            box.setDetailedText(trace)
+            box.setModal(False)
+            box.show()
+            self._error_box = box
+
+    def _update_zoom_label(self) -> None:
+        self.zoom_label.setText(f"{self.canvas.scale * 100:.0f}%")
+
+    # -- misc -------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.actions(), self).exec()
+
+    def autosave(self) -> None:
+        if self.document is not None and not self.undo_stack.isClean():
+            self.recovery.save(self.document, self.session_settings())
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.files.open_path(Path(urls[0].toLocalFile()))
+
+    def closeEvent(self, event) -> None:
+        if not self.files.maybe_discard():
+            event.ignore()
+            return
+        self.qs.setValue("window/geometry", self.saveGeometry())
+        self.qs.setValue("window/state", self.saveState())
+        prefs.save_session_settings(self.qs, self.session_settings())
+        self.solver.shutdown()
+        self.recovery.discard()
+        event.accept()

@@ -1,0 +1,210 @@
+"""The side panel: tools, brush size, engine, view and trimap controls."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFormLayout, QGridLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from ..engines import available_engines
+from .tools import MAX_BRUSH, MIN_BRUSH
+from .views import ViewMode, ViewSettings
+
+
+def _slider(lo: int, hi: int, value: int) -> QSlider:
+    s = QSlider(Qt.Orientation.Horizontal)
+    s.setRange(lo, hi)
+    s.setValue(value)
+    return s
+
+
+class SidePanel(QWidget):
+    brush_size_changed = Signal(int)
+    engine_changed = Signal(str)
+    auto_changed = Signal(bool)
+    solve_requested = Signal()
+    view_changed = Signal(object)        # ViewSettings
+    background_image_requested = Signal()
+    band_requested = Signal(int)         # grow (+) / shrink (-) the unknown band, pixels
+
+    def __init__(self, tool_actions: list[QAction], trimap_actions: list[QAction],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumWidth(250)
+        self._offset = (0, 0)
+        self._color = (1.0, 1.0, 1.0)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._tools_box(tool_actions))
+        layout.addWidget(self._engine_box())
+        layout.addWidget(self._view_box())
+        layout.addWidget(self._trimap_box(trimap_actions))
+        layout.addStretch(1)
+
+    # -- groups ------------------------------------------------------------------
+    def _tools_box(self, actions: list[QAction]) -> QGroupBox:
+        box = QGroupBox("Tool")
+        grid = QGridLayout(box)
+        for i, action in enumerate(actions):
+            b = QToolButton()
+            b.setDefaultAction(action)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            b.setAutoRaise(True)
+            grid.addWidget(b, 0, i)
+        self.brush_slider = _slider(MIN_BRUSH, 400, 24)
+        self.brush_spin = QSpinBox()
+        self.brush_spin.setRange(MIN_BRUSH, MAX_BRUSH)
+        self.brush_spin.setSuffix(" px")
+        self.brush_spin.setValue(24)
+        self.brush_slider.valueChanged.connect(self.brush_spin.setValue)
+        self.brush_spin.valueChanged.connect(self._brush_from_spin)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Size"))
+        row.addWidget(self.brush_slider, 1)
+        row.addWidget(self.brush_spin)
+        grid.addLayout(row, 1, 0, 1, max(1, len(actions)))
+        return box
+
+    def _engine_box(self) -> QGroupBox:
+        box = QGroupBox("Matting engine")
+        form = QFormLayout(box)
+        self.engine_combo = QComboBox()
+        for name, cls in available_engines().items():
+            self.engine_combo.addItem(cls.label, name)
+            self.engine_combo.setItemData(self.engine_combo.count() - 1, cls.description,
+                                          Qt.ItemDataRole.ToolTipRole)
+        self.engine_combo.currentIndexChanged.connect(
+            lambda i: self.engine_changed.emit(self.engine_combo.itemData(i)))
+        form.addRow("Engine", self.engine_combo)
+        self.auto_check = QCheckBox("Update the matte live")
+        self.auto_check.setChecked(True)
+        self.auto_check.toggled.connect(self.auto_changed)
+        form.addRow(self.auto_check)
+        solve = QPushButton("Update now")
+        solve.clicked.connect(self.solve_requested)
+        form.addRow(solve)
+        return box
+
+    def _view_box(self) -> QGroupBox:
+        box = QGroupBox("View")
+        form = QFormLayout(box)
+        self.view_combo = QComboBox()
+        for mode in ViewMode:
+            self.view_combo.addItem(f"{mode.value}  {mode.title}", int(mode))
+        form.addRow(self.view_combo)
+        self.opacity_slider = _slider(0, 100, 50)
+        form.addRow("Trimap opacity", self.opacity_slider)
+        self.tint_slider = _slider(0, 100, 60)
+        form.addRow("Matte shading", self.tint_slider)
+        self.color_button = QPushButton("Background colour…")
+        self.color_button.clicked.connect(self._pick_color)
+        form.addRow(self.color_button)
+        bg = QPushButton("Background image…")
+        bg.clicked.connect(self.background_image_requested)
+        form.addRow(bg)
+        self.bg_scale_slider = _slider(10, 400, 100)
+        self.bg_scale_slider.setToolTip("Alt+wheel on the canvas scales, Alt+drag moves it")
+        form.addRow("Background scale", self.bg_scale_slider)
+        reset = QPushButton("Reset background position")
+        reset.clicked.connect(self.reset_background)
+        form.addRow(reset)
+        self.split_slider = _slider(0, 100, 50)
+        form.addRow("Before/after split", self.split_slider)
+        for w in (self.opacity_slider, self.tint_slider, self.split_slider):
+            w.sliderReleased.connect(self._emit_view)
+            w.valueChanged.connect(self._slider_moved)
+        self.bg_scale_slider.sliderReleased.connect(self._emit_view)
+        self.bg_scale_slider.valueChanged.connect(self._slider_moved)
+        self.view_combo.currentIndexChanged.connect(self._emit_view)
+        return box
+
+    def _trimap_box(self, actions: list[QAction]) -> QGroupBox:
+        box = QGroupBox("Trimap")
+        layout = QVBoxLayout(box)
+        for action in actions:
+            b = QPushButton(action.icon(), action.text().replace("&", ""))
+            b.clicked.connect(action.trigger)
+            layout.addWidget(b)
+        row = QHBoxLayout()
+        for text, pixels in (("Grow band", 8), ("Shrink band", -8)):
+            b = QPushButton(text)
+            b.setToolTip(f"{'Widen' if pixels > 0 else 'Narrow'} the unknown band by 8 px")
+            b.clicked.connect(lambda _=False, p=pixels: self.band_requested.emit(p))
+            row.addWidget(b)
+        layout.addLayout(row)
+        return box
+
+    # -- state --------------------------------------------------------------------
+    def _brush_from_spin(self, value: int) -> None:
+        self.brush_slider.blockSignals(True)
+        self.brush_slider.setValue(min(value, self.brush_slider.maximum()))
+        self.brush_slider.blockSignals(False)
+        self.brush_size_changed.emit(value)
+
+    def set_brush_size(self, size: int) -> None:
+        if self.brush_spin.value() != size:
+            self.brush_spin.setValue(size)
+
+    def set_engine(self, name: str) -> None:
+        i = self.engine_combo.findData(name)
+        if i >= 0:
+            self.engine_combo.setCurrentIndex(i)
+
+    @property
+    def engine(self) -> str:
+        return str(self.engine_combo.currentData())
+
+    def _slider_moved(self) -> None:
+        slider = self.sender()
+        if isinstance(slider, QSlider) and not slider.isSliderDown():
+            self._emit_view()  # keyboard or click: apply at once; drags apply on release
+
+    def _pick_color(self) -> None:
+        r, g, b = (round(c * 255) for c in self._color)
+        c = QColorDialog.getColor(QColor(r, g, b), self, "Background colour")
+        if c.isValid():
+            self._color = (c.redF(), c.greenF(), c.blueF())
+            if self.view_settings().mode not in (ViewMode.COLOR,):
+                self.set_mode(ViewMode.COLOR)
+            self._emit_view()
+
+    def move_background(self, dx: int, dy: int) -> None:
+        self._offset = (self._offset[0] + dx, self._offset[1] + dy)
+        self._emit_view()
+
+    def zoom_background(self, factor: float) -> None:
+        self.bg_scale_slider.setValue(round(self.bg_scale_slider.value() * factor))
+
+    def reset_background(self) -> None:
+        self._offset = (0, 0)
+        self.bg_scale_slider.setValue(100)
+        self._emit_view()
+
+    def set_mode(self, mode: ViewMode) -> None:
+        self.view_combo.setCurrentIndex(self.view_combo.findData(int(mode)))
+
+    def view_settings(self) -> ViewSettings:
+        return ViewSettings(
+            mode=ViewMode(self.view_combo.currentData()),
+            overlay_opacity=self.opacity_slider.value() / 100,
+            alpha_tint=self.tint_slider.value() / 100,
+            background_color=self._color,
+            background_offset=self._offset,
+            background_scale=self.bg_scale_slider.value() / 100,
+            split=self.split_slider.value() / 100)
+
+    def set_view_settings(self, s: ViewSettings) -> None:
+        for w in (self.view_combo, self.opacity_slider, self.tint_slider, self.split_slider):
+            w.blockSignals(True)
+        self.view_combo.setCurrentIndex(self.view_combo.findData(int(s.mode)))
+        self.opacity_slider.setValue(round(s.overlay_opacity * 100))
+        self.tint_slider.setValue(round(s.alpha_tint * 100))
+        self.split_slider.setValue(round(s.split * 100))
+        self._color = s.background_color
+        for w in (self.view_combo, self.opacity_slider, self.tint_slider, self.split_slider):
+            w.blockSignals(False)
+        self._emit_view()
+
+    def _emit_view(self) -> None:
+        self.view_changed.emit(self.view_settings())

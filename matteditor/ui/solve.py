@@ -1,0 +1,166 @@
+"""UI-thread side of live alpha: turns document changes into worker requests and
+worker results into document updates (dropping stale ones)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+from ..document import Change, ChangeKind, Document
+from ..engines import create_engine
+from ..trimap import UNKNOWN
+from .worker import EngineFactory, SolveRequest, SolveWorker
+
+log = logging.getLogger(__name__)
+
+_document_keys = itertools.count(1)
+DEBOUNCE_MS = 40  # lets an undo burst or a fill settle into one request
+
+
+class SolveController(QObject):
+    """Owns the solver thread; one per main window."""
+
+    busy_changed = Signal(bool)
+    progress = Signal(float, str)
+    status = Signal(str)             # short state line for the status bar
+    error = Signal(str, str)         # message, traceback ("" for expected errors)
+    result_shown = Signal(bool)      # True: a preview, False: the full-resolution alpha
+
+    def __init__(self, engine_factory: EngineFactory = create_engine,
+                 preview_side: int = 640, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document: Document | None = None
+        self.engine = "closed-form"
+        self.auto = True
+        self.stale_dropped = 0
+        self.showing_preview = False
+        self._key = 0
+        self._busy = False
+        self._in_flight: SolveRequest | None = None
+        self._thread = QThread()
+        self._thread.setObjectName("matteditor-solver")
+        self._worker = SolveWorker(engine_factory, preview_side)
+        self._worker.moveToThread(self._thread)
+        w = self._worker
+        w.progress.connect(self._on_progress)
+        w.preview_ready.connect(self._on_preview)
+        w.alpha_ready.connect(self._on_alpha)
+        w.foreground_ready.connect(self._on_foreground)
+        w.failed.connect(self._on_failed)
+        w.cancelled.connect(self._on_cancelled)
+        w.finished.connect(self._on_finished)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.request)
+        self._thread.start()
+
+    # -- wiring ---------------------------------------------------------------
+    def set_document(self, document: Document | None) -> None:
+        if self.document is not None:
+            self.document.unsubscribe(self._on_change)
+        self._worker.cancel()
+        self.document = document
+        self._key = next(_document_keys)
+        self.showing_preview = False
+        if document is not None:
+            document.subscribe(self._on_change)
+            self.schedule()
+
+    def set_engine(self, name: str) -> None:
+        if name != self.engine:
+            self.engine = name
+            self.schedule()
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind is ChangeKind.TRIMAP and self.auto:
+            self.schedule()
+
+    def schedule(self) -> None:
+        self._timer.start()
+
+    # -- requests ---------------------------------------------------------------
+    def request(self) -> bool:
+        """Post a solve of the current trimap; False if there is nothing to solve."""
+        doc = self.document
+        if doc is None:
+            return False
+        if not (doc.trimap != UNKNOWN).any():
+            self._worker.cancel()
+            self.status.emit("Paint foreground (F) and background (B) to get a matte")
+            return False
+        req = SolveRequest(self._key, doc.revision, doc.image, doc.trimap.copy(),
+                           doc.take_dirty(), self.engine)
+        self._in_flight = req
+        self._set_busy(True)
+        self._worker.post(req)
+        return True
+
+    def cancel(self) -> None:
+        self._timer.stop()
+        self._worker.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel, stop the thread and wait for it (call before the window goes)."""
+        self.cancel()
+        self._thread.quit()
+        if not self._thread.wait(30_000):
+            log.warning("solver thread did not stop in 30 s")
+
+    # -- results ----------------------------------------------------------------
+    def _current(self, req: SolveRequest) -> bool:
+        return self.document is not None and req.document_key == self._key
+
+    def _accept(self, req: SolveRequest, alpha, foreground=None) -> bool:
+        doc = self.document
+        if doc is None or req.document_key != self._key \
+                or not doc.set_result(alpha, req.revision, foreground):
+            self.stale_dropped += 1
+            log.debug("dropped stale result for revision %d", req.revision)
+            return False
+        return True
+
+    def _on_progress(self, req: SolveRequest, fraction: float, message: str) -> None:
+        if req is self._in_flight:
+            self.progress.emit(fraction, message)
+
+    def _on_preview(self, req: SolveRequest, alpha) -> None:
+        self.showing_preview = True
+        if self._accept(req, alpha):
+            self.status.emit("Preview matte (full resolution on its way)")
+            self.result_shown.emit(True)
+        else:
+            self.showing_preview = False
+
+    def _on_alpha(self, req: SolveRequest, alpha) -> None:
+        if self._accept(req, alpha):
+            self.showing_preview = False
+            self.status.emit(f"Matte up to date ({req.engine})")
+            self.result_shown.emit(False)
+
+    def _on_foreground(self, req: SolveRequest, alpha, foreground) -> None:
+        self._accept(req, alpha, foreground)
+
+    def _on_failed(self, req: SolveRequest, message: str, trace: str) -> None:
+        if self._current(req):
+            self.error.emit(message, trace)
+
+    def _on_cancelled(self, req: SolveRequest) -> None:
+        if req is self._in_flight:
+            self.status.emit("Solve cancelled")
+
+    def _on_finished(self, req: SolveRequest) -> None:
+        if req is self._in_flight:
+            self._in_flight = None
+            self._set_busy(False)
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy

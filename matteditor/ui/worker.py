@@ -1,0 +1,156 @@
+"""The solver thread: a QObject living on a QThread that owns the engine instances.
+
+Requests are posted from the UI thread with :meth:`SolveWorker.post`.  Only
+the latest request is kept (latest wins); posting cancels the solve in
+progress through its CancelToken.  For each request the worker emits a
+quick preview (reduced resolution, upsampled edge-aware) when the photo is
+large, then the full-resolution alpha, then the estimated foreground
+colours.  Every result carries its request, so the UI can drop stale ones.
+The UI thread never runs a solve.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from ..document import Rect
+from ..engines import create_engine
+from ..engines.base import CancelToken, Engine
+from ..errors import Cancelled, MatteError, TrimapError
+from ..foreground import estimate_foreground
+from ..trimap import UNKNOWN
+from .preview import PreviewSolver
+
+log = logging.getLogger(__name__)
+
+EngineFactory = Callable[[str], Engine]
+PROGRESS_INTERVAL_S = 0.1
+
+
+@dataclass(frozen=True, eq=False)
+class SolveRequest:
+    """One solve: everything the worker needs, copied (the trimap) or immutable (the photo)."""
+
+    document_key: int          # which opened document (revisions restart per document)
+    revision: int
+    image: np.ndarray          # float32 H x W x 3; the document never changes it in place
+    trimap: np.ndarray         # uint8 H x W, a private copy
+    rect: Rect | None          # region changed since the previous request
+    engine: str
+    preview: bool = True
+    foreground: bool = True
+
+
+class SolveWorker(QObject):
+    """Lives on the solver thread; all slots run there."""
+
+    progress = Signal(object, float, str)          # request, fraction, message
+    preview_ready = Signal(object, object)         # request, alpha (full size, from a small solve)
+    alpha_ready = Signal(object, object)           # request, alpha
+    foreground_ready = Signal(object, object, object)  # request, alpha, foreground
+    failed = Signal(object, str, str)              # request, message, traceback ("" if expected)
+    cancelled = Signal(object)
+    finished = Signal(object)                      # request done, whatever the outcome
+    _wake = Signal()
+
+    def __init__(self, engine_factory: EngineFactory = create_engine,
+                 preview_side: int = 640) -> None:
+        super().__init__()
+        self._factory = engine_factory
+        self._engines: dict[str, Engine] = {}
+        self._preview = PreviewSolver(preview_side)
+        self._lock = threading.Lock()
+        self._pending: SolveRequest | None = None
+        self._token: CancelToken | None = None
+        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+
+    # -- any thread ---------------------------------------------------------
+    def post(self, request: SolveRequest) -> None:
+        """Replace any waiting request with this one and cancel the running solve."""
+        with self._lock:
+            self._pending = request
+            if self._token is not None:
+                self._token.cancel()
+        self._wake.emit()
+
+    def cancel(self) -> None:
+        """Drop the waiting request and cancel the running one."""
+        with self._lock:
+            self._pending = None
+            if self._token is not None:
+                self._token.cancel()
+
+    # -- solver thread ---------------------------------------------------------
+    @Slot()
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                request, self._pending = self._pending, None
+                if request is None:
+                    return
+                token = self._token = CancelToken()
+            try:
+                self._run(request, token)
+            finally:
+                with self._lock:
+                    self._token = None
+                self.finished.emit(request)
+
+    def _engine(self, name: str) -> Engine:
+        if name not in self._engines:
+            self._engines[name] = self._factory(name)
+        return self._engines[name]
+
+    def _progress(self, request: SolveRequest, lo: float, hi: float):
+        last = [0.0]
+
+        def report(fraction: float, message: str) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL_S or fraction >= 1.0:
+                last[0] = now
+                self.progress.emit(request, lo + (hi - lo) * float(fraction), message)
+        return report
+
+    def _run(self, request: SolveRequest, token: CancelToken) -> None:
+        start = time.perf_counter()
+        try:
+            engine = self._engine(request.engine)
+            image, trimap = request.image, request.trimap
+            if request.preview and self._preview.worthwhile(image):
+                try:
+                    alpha = self._preview.solve(engine, image, trimap, cancel=token,
+                                                progress=self._progress(request, 0.0, 0.15))
+                    self.preview_ready.emit(request, alpha)
+                    log.info("preview alpha for revision %d in %.2f s", request.revision,
+                             time.perf_counter() - start)
+                except TrimapError as e:  # e.g. scribbles too thin to survive the reduction
+                    log.debug("no preview: %s", e)
+            alpha = engine.estimate(image, trimap, cancel=token,
+                                    progress=self._progress(request, 0.15, 0.9))
+            self.alpha_ready.emit(request, alpha)
+            log.info("alpha ready for revision %d (%s, %dx%d) in %.2f s", request.revision,
+                     request.engine, image.shape[1], image.shape[0], time.perf_counter() - start)
+            if request.foreground and (trimap == UNKNOWN).any():
+                self.progress.emit(request, 0.92, "estimating foreground colours")
+                fg = estimate_foreground(image, alpha, cancel=token)
+                self.foreground_ready.emit(request, alpha, fg)
+            elif request.foreground:
+                self.foreground_ready.emit(request, alpha, image)
+        except Cancelled:
+            log.debug("solve for revision %d cancelled", request.revision)
+            self.cancelled.emit(request)
+        except MatteError as e:
+            log.info("solve for revision %d failed: %s", request.revision, e)
+            self.failed.emit(request, str(e), "")
+        except Exception as e:  # an engine bug must not take the editor down
+            text = traceback.format_exc()
+            log.error("engine %r raised:\n%s", request.engine, text)
+            self.failed.emit(request, f"{type(e).__name__}: {e}", text)

@@ -1,0 +1,98 @@
+"""GrabCut quick select and selection-to-trimap bands, on synthetic photos."""
+
+import numpy as np
+import pytest
+
+from matteditor.engines.base import CancelToken
+from matteditor.errors import Cancelled, MatteError
+from matteditor.quickselect import (QuickSelectSettings, grabcut_mask,
+                                    trimap_from_selection)
+from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
+
+
+def _scene(h=240, w=320, seed=0):
+    """A reddish textured ellipse on a bluish-green textured background."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:h, :w]
+    obj = ((xx - w * 0.5) / (w * 0.22)) ** 2 + ((yy - h * 0.5) / (h * 0.3)) ** 2 <= 1.0
+    img = np.empty((h, w, 3), np.float32)
+    img[...] = (0.15, 0.45, 0.5)
+    img[obj] = (0.85, 0.35, 0.2)
+    img += rng.normal(0, 0.06, img.shape).astype(np.float32)
+    return np.clip(img, 0, 1), obj
+
+
+def _box(mask, pad):
+    ys, xs = np.nonzero(mask)
+    x0, y0 = xs.min() - pad, ys.min() - pad
+    return (int(x0), int(y0), int(xs.max() - x0 + 1 + pad), int(ys.max() - y0 + 1 + pad))
+
+
+def _iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+def test_grabcut_from_rectangle_recovers_the_object():
+    img, obj = _scene()
+    sel = grabcut_mask(img, rect=_box(obj, 12)) >= 0.5
+    assert _iou(sel, obj) > 0.95
+
+
+def test_grabcut_on_reduced_copy_maps_back_to_full_resolution():
+    img, obj = _scene(480, 640, seed=1)
+    sel = grabcut_mask(img, rect=_box(obj, 20),
+                       settings=QuickSelectSettings(max_side=200)) >= 0.5
+    assert sel.shape == obj.shape
+    assert _iou(sel, obj) > 0.95
+
+
+def test_grabcut_from_lasso_recovers_the_object():
+    img, obj = _scene(seed=2)
+    h, w = obj.shape
+    t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    lasso = list(zip(w * 0.5 + w * 0.27 * np.cos(t), h * 0.5 + h * 0.36 * np.sin(t)))
+    sel = grabcut_mask(img, lasso=lasso) >= 0.5
+    assert _iou(sel, obj) > 0.93
+
+
+def test_strokes_are_hard_seeds():
+    img, obj = _scene(seed=3)
+    trimap = np.full(obj.shape, UNKNOWN, np.uint8)
+    # Claim a background-coloured patch inside the box as foreground.
+    trimap[5:25, 5:25] = FOREGROUND
+    trimap[100:110, 150:160] = BACKGROUND  # and a piece of the object as background
+    sel = grabcut_mask(img, rect=(0, 0, obj.shape[1], obj.shape[0]), trimap=trimap)
+    assert (sel[5:25, 5:25] == 1.0).all()
+    assert (sel[100:110, 150:160] == 0.0).all()
+
+
+def test_grabcut_needs_something_to_start_from():
+    img, _ = _scene()
+    with pytest.raises(MatteError, match="rectangle"):
+        grabcut_mask(img)
+
+
+def test_grabcut_can_be_cancelled():
+    img, obj = _scene()
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        grabcut_mask(img, rect=_box(obj, 10), cancel=token)
+
+
+@pytest.mark.parametrize("adaptive", [False, True])
+def test_wider_band_gives_more_unknown(adaptive):
+    img, obj = _scene()
+    areas = []
+    for band in (2, 6, 12):
+        tri = trimap_from_selection(img, obj.astype(np.float32),
+                                    QuickSelectSettings(band=band, adaptive_band=adaptive))
+        areas.append(int((tri == UNKNOWN).sum()))
+        assert (tri[obj] != BACKGROUND).all()
+        assert (tri[~obj] != FOREGROUND).all()
+    assert areas[0] < areas[1] < areas[2]
+    # The band is about 2*band wide along the perimeter (without adaptivity).
+    if not adaptive:
+        perimeter = np.pi * (3 * (0.22 * 320 + 0.3 * 240) - np.sqrt(
+            (3 * 0.22 * 320 + 0.3 * 240) * (0.22 * 320 + 3 * 0.3 * 240)))
+        assert areas[2] == pytest.approx(perimeter * 2 * 12, rel=0.15)
