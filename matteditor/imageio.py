@@ -1,4 +1,4 @@
-"""Reading photos, trimaps and masks; writing PNG/JPEG files atomically.
+"""Reading photos, trimaps and masks; writing (from :mod:`.imagewrite`).
 
 Everything a user can throw at the editor comes through here, so every
 failure becomes one :class:`ImageLoadError` / :class:`TrimapError` /
@@ -15,28 +15,27 @@ that any path (unicode, spaces) works on every platform.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import io
 import logging
 import os
-import secrets
-import stat
 import threading
 import warnings
 from struct import error as struct_error
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import numpy as np
 from PIL import Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
 
-from .errors import ExportError, ImageLoadError, MatteError, TrimapError
+from .errors import ImageLoadError, MatteError, TrimapError
+from .imagewrite import atomic_write, encode_image, save_image
 from .trimap import snap_trimap
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ImageLimits", "load_image", "load_image_rgba", "load_trimap", "load_mask",
+           "apply_orientation", "save_image", "atomic_write", "encode_image"]
 
 PathLike = str | os.PathLike
 
@@ -49,7 +48,7 @@ _ICC_SRGB = ImageCms.createProfile("sRGB")
 _PIL_LIMIT_LOCK = threading.Lock()
 # Errors Pillow and its plugins raise for damaged data.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError,
-                  TypeError, MemoryError, Image.DecompressionBombError)
+                  TypeError, struct_error, Image.DecompressionBombError)
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,7 @@ class ImageLimits:
 
 # -- reading ----------------------------------------------------------------
 def _fail(path: Path, reason: str) -> ImageLoadError:
+    reason = " ".join(reason.split())  # library messages may span lines
     return ImageLoadError(f"cannot open image {path}: {reason}")
 
 
@@ -134,7 +134,7 @@ def _tiff_size(data: bytes) -> tuple[int, int] | None:
         fp.seek(ifd.next)
         ifd.load(fp)
         return int(ifd[256]), int(ifd[257])
-    except (*_DECODE_ERRORS, struct_error):
+    except _DECODE_ERRORS:
         return None
 
 
@@ -203,6 +203,8 @@ def _decode_opencv(data: bytes, path: Path) -> tuple[np.ndarray, np.ndarray | No
 
 
 def _to_float(arr: np.ndarray, path: Path) -> np.ndarray:
+    if not arr.dtype.isnative:  # e.g. Pillow's I;16B from big-endian TIFF
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype == np.uint8:
         return arr.astype(np.float32) / np.float32(255)
     if arr.dtype == np.uint16:
@@ -259,7 +261,8 @@ def _decode_pillow(im: Image.Image, path: Path) -> tuple[np.ndarray, np.ndarray 
     except MatteError:
         raise
     except _DECODE_ERRORS as e:
-        raise _fail(path, f"the file is damaged or truncated ({e})") from None
+        raise _fail(path, f"the file is damaged, truncated or of an unsupported kind ({e})"
+                    ) from None
 
 
 def _decode(path: PathLike, limits: ImageLimits) -> tuple[np.ndarray, np.ndarray | None]:
@@ -268,11 +271,15 @@ def _decode(path: PathLike, limits: ImageLimits) -> tuple[np.ndarray, np.ndarray
     data = _read_bytes(path)
     im = _open_header(data, path, limits)
     use_opencv = _needs_opencv(im)  # before getexif(), which may decode a PNG
-    orientation = _orientation(im)
-    if use_opencv:
-        pixels, alpha = _decode_opencv(data, path)
-    else:
-        pixels, alpha = _decode_pillow(im, path)
+    try:
+        orientation = _orientation(im)
+        if use_opencv:
+            pixels, alpha = _decode_opencv(data, path)
+        else:
+            pixels, alpha = _decode_pillow(im, path)
+    except MemoryError:
+        w, h = im.size if im is not None else ("?", "?")
+        raise _fail(path, f"not enough memory to decode a {w}x{h} image") from None
     pixels = apply_orientation(pixels, orientation)
     if alpha is not None:
         alpha = apply_orientation(alpha, orientation)
@@ -354,160 +361,3 @@ def load_mask(path: PathLike, shape: tuple[int, int] | None = None,
         _check_shape("mask", path, mask.shape, shape, ImageLoadError)
     return np.ascontiguousarray(np.clip(mask, 0, 1), dtype=np.float32)
 
-
-# -- writing ----------------------------------------------------------------
-def _export_fail(path: Path, e: OSError) -> ExportError:
-    reason = e.strerror or str(e)
-    if e.errno == errno.ENOSPC:
-        reason = "the disk is full (no space left on device)"
-    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        reason = f"permission denied: the folder {path.parent} is not writable ({reason})"
-    return ExportError(f"could not write {path}: {reason}")
-
-
-def _create_temp(path: Path) -> Path:
-    """A new empty file next to ``path`` with the same extension (encoders pick
-    the format by extension).  Created with mode 0o666 minus umask, unlike
-    tempfile.mkstemp's 0o600, so the final file gets normal permissions."""
-    for _ in range(100):
-        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
-        try:
-            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0),
-                         0o666)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return tmp
-    raise FileExistsError(errno.EEXIST, "could not find a free temporary file name")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX only; Windows cannot open folders)."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems refuse fsync on folders; the data itself is synced
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_write(path: PathLike) -> Iterator[Path]:
-    """Yield a temporary path in the folder of ``path``; on success it is
-    fsynced and renamed over ``path``, on any failure it is removed and
-    ``path`` is left as it was.
-
-    Raises:
-        ExportError (from OSError: read-only folder, full disk...) naming ``path``.
-    """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ExportError(f"could not write {path}: the folder {path.parent} does not exist")
-    if path.is_dir():
-        raise ExportError(f"could not write {path}: a folder of that name exists")
-    try:
-        tmp = _create_temp(path)
-    except OSError as e:
-        raise _export_fail(path, e) from e
-    try:
-        yield tmp
-        if path.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
-        _fsync(tmp)
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        if isinstance(e, OSError):
-            raise _export_fail(path, e) from e
-        raise
-    _fsync_dir(path.parent)
-
-
-_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
-
-
-def _quantise(array: np.ndarray, bits: int, path: Path) -> np.ndarray:
-    a = np.asarray(array)
-    top = (1 << bits) - 1
-    dtype = np.uint8 if bits == 8 else np.uint16
-    if a.dtype == dtype:
-        return a
-    if a.dtype.kind != "f":
-        raise ExportError(f"could not write {path}: expected float pixels in [0, 1], "
-                          f"got {a.dtype}")
-    if not np.isfinite(a).all():
-        raise ExportError(f"could not write {path}: the image holds NaN or infinite values")
-    return np.rint(np.clip(a, 0, 1) * top).astype(dtype)
-
-
-def encode_image(array: np.ndarray, fmt: str, *, bits: int = 8, quality: int = 95,
-                 path: Path = Path("image")) -> bytes:
-    """Encode to PNG or JPEG bytes (see :func:`save_image` for the arguments)."""
-    a = np.asarray(array)
-    channels = 1 if a.ndim == 2 else (a.shape[2] if a.ndim == 3 else 0)
-    if channels not in (1, 3, 4) or a.size == 0:
-        raise ExportError(f"could not write {path}: expected an H x W, H x W x 3 or "
-                          f"H x W x 4 image, got shape {a.shape}")
-    if bits not in (8, 16):
-        raise ExportError(f"could not write {path}: bits must be 8 or 16, not {bits}")
-    if fmt == "JPEG":
-        if channels == 4:
-            raise ExportError(f"could not write {path}: JPEG has no transparency; "
-                              "composite over a background first or save as PNG")
-        if bits != 8:
-            raise ExportError(f"could not write {path}: JPEG is 8-bit only; use PNG for 16 bits")
-        if not 1 <= quality <= 100:
-            raise ExportError(f"could not write {path}: JPEG quality must be 1-100, not {quality}")
-    q = _quantise(a, bits, path)
-    if channels == 3:
-        q = cv2.cvtColor(q, cv2.COLOR_RGB2BGR)
-    elif channels == 4:
-        q = cv2.cvtColor(q, cv2.COLOR_RGBA2BGRA)
-    params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)] if fmt == "JPEG" else []
-    try:
-        ok, buf = cv2.imencode(".jpg" if fmt == "JPEG" else ".png", q, params)
-    except cv2.error as e:
-        raise ExportError(f"could not write {path}: the encoder failed ({e.err})") from None
-    if not ok:
-        raise ExportError(f"could not write {path}: the {fmt} encoder failed")
-    return buf.tobytes()
-
-
-def save_image(path: PathLike, array: np.ndarray, *, bits: int = 8, quality: int = 95) -> None:
-    """Write ``array`` atomically as PNG or JPEG, chosen by the extension.
-
-    Args:
-        array: float in [0, 1] (rounded to nearest on quantising): H x W gray,
-            H x W x 3 RGB or H x W x 4 RGBA (PNG only).  uint8 / uint16
-            arrays matching ``bits`` are written as they are.
-        bits: 8 or 16 (PNG only).
-        quality: JPEG quality 1-100.
-    Raises:
-        ExportError naming the path and reason; a previous file at ``path``
-        is left intact and no partial file remains.
-    """
-    path = Path(path)
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ExportError(f"could not write {path}: unsupported extension "
-                          f"'{path.suffix}'; use .png or .jpg")
-    data = encode_image(array, fmt, bits=bits, quality=quality, path=path)
-    with atomic_write(path) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -233,5 +234,8 @@ def load_project(path: str | os.PathLike, limits: ImageLimits = ImageLimits()) -
         raise
     except MatteError as e:
         raise ProjectError(f"{path}: {e}") from None
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile) as e:
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, zipfile.LargeZipFile,
+            NotImplementedError, RuntimeError, ValueError) as e:
+        # zipfile reports damaged archives with all of these (found by fuzzing:
+        # tests/data/fuzz), e.g. NotImplementedError for an unknown compression method.
         raise ProjectError(f"cannot open project {path}: {e}") from None

@@ -179,6 +179,12 @@ def test_output_the_format_cannot_hold_is_refused(photo, tmp_path, capsys, outpu
     assert not (tmp_path / output).exists()
 
 
+def test_several_images_into_one_file_is_refused(photo, tmp_path, capsys):
+    assert run_cli(["matte", str(photo), str(photo.with_name("x.png")), "-o",
+                    str(tmp_path / "o.png")]) == 1
+    assert "need a folder" in _one_error_line(capsys.readouterr().err)
+
+
 def test_missing_image_is_one_error_line(tmp_path, capsys):
     code = run_cli(["matte", str(tmp_path / "nope.jpg"), "--trimap", str(tmp_path / "t.png"),
                     "-o", str(tmp_path / "o.png")])

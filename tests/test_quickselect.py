@@ -96,3 +96,39 @@ def test_wider_band_gives_more_unknown(adaptive):
         perimeter = np.pi * (3 * (0.22 * 320 + 0.3 * 240) - np.sqrt(
             (3 * 0.22 * 320 + 0.3 * 240) * (0.22 * 320 + 3 * 0.3 * 240)))
         assert areas[2] == pytest.approx(perimeter * 2 * 12, rel=0.15)
+
+
+def test_trimap_command_from_a_rectangle_writes_a_trimap(tmp_path):
+    from matteditor.__main__ import main
+    from matteditor.imageio import load_trimap, save_image
+
+    img, obj = _scene()
+    save_image(tmp_path / "photo.png", img)
+    x, y, w, h = _box(obj, 10)
+    out = tmp_path / "trimap.png"
+    assert main(["trimap", str(tmp_path / "photo.png"), "--rect", f"{x},{y},{w},{h}",
+                 "--band", "4", "-o", str(out)]) == 0
+    tri = load_trimap(out, obj.shape)
+    inner = (tri == FOREGROUND)
+    assert _iou(inner | (tri == UNKNOWN), obj) > 0.8
+    assert (tri[obj] != BACKGROUND).mean() > 0.98
+
+
+def test_trimap_command_from_a_mask_and_bad_arguments(tmp_path, capsys):
+    from matteditor.__main__ import main
+    from matteditor.imageio import load_trimap, save_image
+
+    img, obj = _scene()
+    save_image(tmp_path / "photo.png", img)
+    save_image(tmp_path / "mask.png", obj.astype(np.float32))
+    out = tmp_path / "trimap.png"
+    assert main(["trimap", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "mask.png"),
+                 "--band", "3", "--fixed-band", "-o", str(out)]) == 0
+    tri = load_trimap(out, obj.shape)
+    assert (tri[obj] != BACKGROUND).all() and (tri[~obj] != FOREGROUND).all()
+    capsys.readouterr()
+    save_image(tmp_path / "small.png", obj[:10, :10].astype(np.float32))
+    assert main(["trimap", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "small.png"),
+                 "-o", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "320x240" in err[0]

@@ -1,4 +1,4 @@
-"""The command line: ``matteditor matte ...`` and ``matteditor engines``.
+"""The command line: ``matteditor matte``, ``matteditor engines`` and ``matteditor trimap``.
 
 Errors a user can cause end as one ``matteditor: error: ...`` line on stderr
 and exit status 1 (argparse's usage errors: status 2); a traceback means a bug.
@@ -12,10 +12,11 @@ import sys
 
 from .. import __version__
 from ..errors import MatteError
-from . import engines_cmd, matte
+from . import engines_cmd, matte, trimap_cmd
+from ..training import command as train_command  # nn helper: `matteditor train`
 
 PROG = "matteditor"
-SUBCOMMANDS = ("matte", "engines")
+SUBCOMMANDS = ("matte", "engines", "trimap", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     matte.add_parser(sub)
     engines_cmd.add_parser(sub)
+    trimap_cmd.add_parser(sub)
+    train_command.add_parser(sub)
     return parser
 
 

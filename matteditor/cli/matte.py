@@ -101,6 +101,8 @@ def _plan(args: argparse.Namespace, batch: bool) -> list[Job]:
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
         raise MatteError(f"-o {out_dir} is a file; a batch writes into a folder")
+    if not out_dir.exists() and out_dir.suffix.lower() in inputs.OUTPUT_SUFFIXES:
+        raise MatteError(f"{len(images)} images need a folder for -o, not {out_dir}")
     jobs = []
     claimed: dict[Path, Path] = {}
     for image in images:

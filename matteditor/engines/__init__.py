@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..errors import EngineError
 from .base import CancelToken, Engine, EngineInfo, ProgressFn
 from .classical import CLASSICAL_ENGINES
+from .fast_cf import FastClosedFormEngine
 
 _REGISTRY: dict[str, type[Engine]] = {}
 
@@ -21,6 +22,7 @@ def register(cls: type[Engine]) -> type[Engine]:
 
 for _cls in CLASSICAL_ENGINES:
     register(_cls)
+register(FastClosedFormEngine)
 
 
 def _load_network_engines() -> None:

@@ -10,10 +10,16 @@ network learns to correct exactly what it will be given.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+
 import cv2
 import numpy as np
 
 from ..trimap import BACKGROUND, FOREGROUND, trimap_to_float
+
+log = logging.getLogger(__name__)
 
 CLASSICAL_SOLVERS = ("estimate_alpha_cf", "estimate_alpha_knn")
 
@@ -22,8 +28,9 @@ def classical_alphas(image: np.ndarray, trimap: np.ndarray, scale: int = 2) -> n
     """float32 2 x H x W in [0, 1]: closed-form and KNN alphas.
 
     image: float32 H x W x 3 in [0, 1]; trimap: uint8 H x W in {0, 128, 255}.
-    Known pixels are exact; where the downscaled trimap has no known pixel
-    at all (nothing to propagate), 0.5 is returned in the unknown region.
+    Known pixels are exact.  The solvers need both foreground and background
+    pixels; where the (downscaled) trimap lacks either, or has no unknown
+    pixel, 0.5 is returned in the unknown region.
     """
     import pymatting
 
@@ -35,12 +42,18 @@ def classical_alphas(image: np.ndarray, trimap: np.ndarray, scale: int = 2) -> n
     else:
         img, tri = image, trimap
     out = np.empty((len(CLASSICAL_SOLVERS), h, w), np.float32)
-    known = (tri == BACKGROUND) | (tri == FOREGROUND)
+    solvable = (tri == BACKGROUND).any() and (tri == FOREGROUND).any() and \
+        ((tri != BACKGROUND) & (tri != FOREGROUND)).any()
     for i, name in enumerate(CLASSICAL_SOLVERS):
-        if known.all() or not known.any():
+        if not solvable:
             alpha = np.where(tri == FOREGROUND, 1.0, np.where(tri == BACKGROUND, 0.0, 0.5))
         else:
-            alpha = getattr(pymatting, name)(img.astype(np.float64), trimap_to_float(tri).astype(np.float64))
+            # pymatting prints preconditioner warnings to stdout; keep them in the log.
+            with contextlib.redirect_stdout(io.StringIO()) as chatter:
+                alpha = getattr(pymatting, name)(img.astype(np.float64),
+                                                 trimap_to_float(tri).astype(np.float64))
+            if chatter.getvalue().strip():
+                log.debug("%s: %s", name, chatter.getvalue().strip())
         alpha = np.clip(alpha, 0.0, 1.0).astype(np.float32)
         if scale > 1:
             alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -98,10 +98,11 @@ class BlockLayout:
             canvas[hl:hl + h, hl:hl + w] = t
         return canvas
 
-    def from_blocks(self, blocks: torch.Tensor, base: np.ndarray) -> np.ndarray:
-        """Copy of ``base`` (H x W) with the active block interiors replaced."""
+    def add_blocks(self, base: np.ndarray, blocks: torch.Tensor) -> np.ndarray:
+        """``base`` (H x W) plus B x S x S block interiors, as a new numpy array."""
         h, w = self.shape
         hl = self.halo
         canvas = self.to_canvas(base, blocks.dtype)
-        self.scatter_interior(canvas, blocks)
+        view = self._interior_view(canvas)
+        view[self.block_rows, self.block_cols] += blocks
         return canvas[hl:hl + h, hl:hl + w].cpu().numpy()

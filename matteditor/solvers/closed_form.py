@@ -11,10 +11,11 @@ is slowest at.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -23,36 +24,12 @@ import torch
 from .blocks import BlockLayout
 from .cg_torch import pcg
 from .laplacian_torch import BlockLaplacian
+from .settings import CFSettings
 
 log = logging.getLogger(__name__)
 
 #: (fraction in [0, 1]) -> None; raises to cancel
 Hook = Callable[[float], None]
-
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-@dataclass(frozen=True)
-class CFSettings:
-    """Closed-form solve settings (pymatting's defaults for epsilon and radius)."""
-
-    epsilon: float = 1e-7
-    radius: int = 1
-    rtol: float = 1e-4          # relative residual at full resolution
-    coarse_rtol: float = 1e-3   # ... at the coarser levels
-    maxiter: int = 5000         # per level
-    levels: int = 3             # pyramid levels, full resolution included
-    coarse_min_pixels: int = 4096  # no coarser level below this many pixels to solve
-    block: int = 32             # side of the compute blocks
-    dtype: str = "float32"      # dtype of the CG products
-
-    def __post_init__(self) -> None:
-        if self.radius < 1:
-            raise ValueError(f"radius must be at least 1, got {self.radius}")
-        if self.dtype not in _DTYPES:
-            raise ValueError(f"dtype must be one of {sorted(_DTYPES)}, got {self.dtype!r}")
-        if self.levels < 1 or self.block < 4 or self.maxiter < 1:
-            raise ValueError("levels, block and maxiter must be positive (block >= 4)")
 
 
 @dataclass(frozen=True)
@@ -77,6 +54,19 @@ class Problem:
         return Problem(image, np.where(solve, 0.0, fixed).astype(np.float32), solve)
 
 
+@contextlib.contextmanager
+def _cpu_threads(n: int) -> Iterator[None]:
+    """Use n torch CPU threads inside the block (0: unchanged), then restore."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if n:
+            torch.set_num_threads(before)
+
+
 def _initial_guess(problem: Problem) -> np.ndarray:
     """Smooth guess: fixed values spread into the solved pixels by normalised blur."""
     known = (~problem.solve).astype(np.float32)
@@ -95,7 +85,7 @@ def solve_level(problem: Problem, x0: np.ndarray, settings: CFSettings, rtol: fl
                 device: torch.device, hook: Hook) -> np.ndarray:
     """Solve one level; returns float32 H x W alpha (fixed values kept, solution clipped to [0, 1])."""
     r = settings.radius
-    dtype = _DTYPES[settings.dtype]
+    dtype = getattr(torch, settings.dtype)
     h, w = problem.solve.shape
     layout = BlockLayout(problem.solve, settings.block, 2 * r, device)
     if layout.count == 0:
@@ -131,7 +121,7 @@ def solve_level(problem: Problem, x0: np.ndarray, settings: CFSettings, rtol: fl
     log.debug("level %dx%d: %d blocks, %d iterations, residual %.2e", w, h, layout.count,
               result.iterations, result.relative_residual)
     x = torch.clamp(result.x, 0.0, 1.0) * mask
-    return layout.from_blocks(x, fixed.astype(np.float32)).astype(np.float32)
+    return layout.add_blocks(fixed, x).astype(np.float32)
 
 
 def solve_closed_form(problem: Problem, settings: CFSettings, device: torch.device | str,
@@ -164,7 +154,7 @@ def solve_closed_form(problem: Problem, settings: CFSettings, device: torch.devi
     shares = sizes / max(sizes.sum(), 1.0)
     done = 0.0
     alpha = guess
-    with torch.inference_mode():
+    with torch.inference_mode(), _cpu_threads(settings.threads):
         for i, level in enumerate(reversed(pyramid)):
             if alpha.shape != level.solve.shape:
                 alpha = _upsample(alpha, level.solve.shape)

@@ -16,13 +16,11 @@ the engine loads), ``config.json`` and ``log.jsonl``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
 import sys
 import time
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -159,30 +157,3 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
                 print(f"\nstopping after {cfg.minutes} minutes at step {step}", file=sys.stderr)
                 break
     return out
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The train command's options; each overrides --config, which overrides defaults."""
-    parser.add_argument("--config", help="JSON file of settings (names as below, with _)")
-    parser.add_argument("--no-resume", action="store_true",
-                        help="start afresh even if OUT holds a checkpoint")
-    for f in fields(TrainConfig):
-        kind = type(f.default)
-        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None,
-                            help=f"(default {f.default!r})")
-
-
-def main(args: argparse.Namespace) -> int:
-    base = TrainConfig.from_file(args.config) if args.config else TrainConfig()
-    cfg = base.with_overrides(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
-    out = train(cfg, resume=not args.no_resume)
-    print(f"weights in {out / 'weights-best.safetensors'}")
-    return 0
-
-
-def add_parser(subparsers) -> None:
-    """Register ``train`` on the command line's sub-parsers."""
-    p = subparsers.add_parser("train", help="train the matting network on synthetic composites",
-                              description=__doc__.split("\n\n")[0])
-    add_arguments(p)
-    p.set_defaults(func=main)

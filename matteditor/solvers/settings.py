@@ -1,0 +1,36 @@
+"""Settings of the closed-form solver (torch-free, so the engine registry can
+import them without loading torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_DTYPES = ("float32", "float64")
+
+
+@dataclass(frozen=True)
+class CFSettings:
+    """Closed-form solve settings (pymatting's defaults for epsilon and radius)."""
+
+    epsilon: float = 1e-7
+    radius: int = 1
+    rtol: float = 1e-4          # relative residual at full resolution (SAD within ~1% of 1e-7)
+    coarse_rtol: float = 1e-3   # ... at the coarser levels
+    maxiter: int = 5000         # per level
+    levels: int = 3             # pyramid levels, full resolution included
+    coarse_min_pixels: int = 4096  # no coarser level below this many pixels to solve
+    block: int = 32             # side of the compute blocks
+    dtype: str = "float64"      # dtype of the CG products (float32 needs epsilon >~ 1e-5)
+    threads: int = 0            # torch CPU threads during a solve; 0 keeps torch's setting
+
+    def __post_init__(self) -> None:
+        if self.radius < 1:
+            raise ValueError(f"radius must be at least 1, got {self.radius}")
+        if self.dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(_DTYPES)}, got {self.dtype!r}")
+        if self.threads < 0:
+            raise ValueError(f"threads must be >= 0, got {self.threads}")
+        if self.levels < 1 or self.block < 4 or self.maxiter < 1:
+            raise ValueError("levels, block and maxiter must be positive (block >= 4)")
+
+

@@ -1,0 +1,182 @@
+"""Solve only what needs solving: tiles around the unknown region, and
+incremental solves that reuse the tiles a trimap change did not touch.
+
+Two unknown pixels interact through the matting Laplacian only when one
+window of radius r holds both, i.e. when they are at most 2r apart
+(Chebyshev distance).  The unknown pixels therefore fall into independent
+groups (connected components of the unknown mask dilated by r); a group's
+bounding box grown by a margin of at least 2r holds every window touching it,
+so solving each tile with its known border fixed gives the same alpha as
+solving the whole picture at once.  Tiles whose grown boxes overlap are merged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from .document import Rect
+from .errors import TrimapError
+from .solvers.closed_form import CFSettings, Problem, solve_closed_form
+from .trimap import FOREGROUND, UNKNOWN, check_trimap
+
+log = logging.getLogger(__name__)
+
+
+def _merge_overlapping(boxes: np.ndarray) -> np.ndarray:
+    """Merge N x 4 half-open boxes (x0, y0, x1, y1) until no two overlap."""
+    boxes = boxes.copy()
+    changed = True
+    while changed and len(boxes) > 1:
+        changed = False
+        out: list[np.ndarray] = []
+        alive = np.ones(len(boxes), bool)
+        for i in range(len(boxes)):
+            if not alive[i]:
+                continue
+            box = boxes[i].copy()
+            while True:
+                hit = (alive & (boxes[:, 0] < box[2]) & (boxes[:, 2] > box[0])
+                       & (boxes[:, 1] < box[3]) & (boxes[:, 3] > box[1]))
+                hit[i] = False
+                if not hit.any():
+                    break
+                changed = True
+                box[:2] = np.minimum(box[:2], boxes[hit, :2].min(0))
+                box[2:] = np.maximum(box[2:], boxes[hit, 2:].max(0))
+                alive[hit] = False
+            alive[i] = False
+            out.append(box)
+        boxes = np.array(out)
+    return boxes
+
+
+def unknown_tiles(trimap: np.ndarray, radius: int = 1, margin: int | None = None) -> list[Rect]:
+    """Non-overlapping tiles that together hold every unknown pixel.
+
+    Args:
+        trimap: uint8 H x W in {0, 128, 255}.
+        radius: window radius of the matting Laplacian.
+        margin: known border kept around each group of unknown pixels; at
+            least 2 * radius (the default), so that tiles solve independently.
+    Returns:
+        Rects sorted by (y0, x0); empty when nothing is unknown.
+    """
+    margin = 2 * radius if margin is None else margin
+    if margin < 2 * radius:
+        raise ValueError(f"margin {margin} is below 2 * radius = {2 * radius}; "
+                         "tiles would not be independent")
+    h, w = trimap.shape
+    unknown = (trimap == UNKNOWN).astype(np.uint8)
+    if not unknown.any():
+        return []
+    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+    groups = cv2.dilate(unknown, kernel)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(groups, connectivity=8)
+    x, y, bw, bh = (stats[1:, i].astype(np.int64) for i in range(4))
+    # the dilated boxes already hold r of the margin
+    grow = margin - radius
+    boxes = np.stack([np.maximum(x - grow, 0), np.maximum(y - grow, 0),
+                      np.minimum(x + bw + grow, w), np.minimum(y + bh + grow, h)], axis=1)
+    boxes = _merge_overlapping(boxes)
+    rects = [Rect(int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in boxes]
+    return sorted(rects, key=lambda r: (r.y0, r.x0))
+
+
+@dataclass(frozen=True)
+class SolveReport:
+    """What the last :meth:`SolveSession.solve` did."""
+
+    tiles: int
+    solved_tiles: int
+    solved_pixels: int
+
+
+class SolveSession:
+    """Closed-form solves of one image that reuse unchanged tiles.
+
+    ``set_image`` once, then ``solve(trimap)`` after each edit: tiles whose
+    rectangle and trimap content are those of the previous solve keep their
+    previous alpha (bit for bit); the others are solved together, starting
+    from the previous alpha where there is one.  Not thread-safe: one worker
+    owns a session.
+
+    Args:
+        settings: solver settings.
+        device: torch device name.
+        margin: tile margin (see :func:`unknown_tiles`).
+    """
+
+    def __init__(self, settings: CFSettings = CFSettings(), device: str = "cpu",
+                 margin: int | None = None) -> None:
+        self.settings = settings
+        self.device = device
+        self.margin = margin
+        self._image: np.ndarray | None = None
+        self.last_report: SolveReport | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the previous solve (the image stays)."""
+        self._trimap: np.ndarray | None = None
+        self._alpha: np.ndarray | None = None
+        self._tiles: frozenset[Rect] = frozenset()
+
+    @property
+    def image(self) -> np.ndarray | None:
+        return self._image
+
+    def set_image(self, image: np.ndarray) -> None:
+        """Start over on ``image`` (float32 H x W x 3 in [0, 1]; copied)."""
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise TrimapError(f"image must be H x W x 3, got shape {image.shape}")
+        self._image = np.array(image, dtype=np.float32, copy=True)
+        self.reset()
+
+    def solve(self, trimap: np.ndarray,
+              hook: Callable[[float], None] | None = None) -> np.ndarray:
+        """Alpha for ``trimap`` (uint8 H x W in {0, 128, 255}); float32 H x W in [0, 1].
+
+        ``hook(fraction)`` is called while solving and may raise (e.g.
+        Cancelled) to stop; the session then keeps its previous state.
+        """
+        if self._image is None:
+            raise TrimapError("no image set; call set_image() first")
+        check_trimap(trimap, self._image.shape[:2])
+        r = self.settings.radius
+        h, w = trimap.shape
+        if min(h, w) <= 2 * r:
+            raise TrimapError(f"the image ({w}x{h}) is too small for closed-form matting; "
+                              f"both sides must exceed {2 * r} pixels")
+        tiles = unknown_tiles(trimap, r, self.margin)
+        unknown = trimap == UNKNOWN
+        alpha = (trimap == FOREGROUND).astype(np.float32)
+        solve = np.zeros_like(unknown)
+        dirty = 0
+        for tile in tiles:
+            rows, cols = tile.slices
+            if (self._trimap is not None and tile in self._tiles
+                    and np.array_equal(self._trimap[rows, cols], trimap[rows, cols])):
+                alpha[rows, cols] = self._alpha[rows, cols]
+            else:
+                solve[rows, cols] = unknown[rows, cols]
+                dirty += 1
+        n_solve = int(solve.sum())
+        if n_solve:
+            x0 = None
+            if self._alpha is not None:
+                was_unknown = self._trimap[solve] == UNKNOWN
+                if was_unknown.mean() >= 0.5:   # mostly re-solving: warm start beats coarse-to-fine
+                    x0 = np.where(solve, self._alpha, alpha)
+            alpha = solve_closed_form(Problem(self._image, alpha, solve), self.settings,
+                                      self.device, x0=x0, hook=hook)
+        log.debug("solve: %d tiles, %d solved (%d pixels)", len(tiles), dirty, n_solve)
+        self._trimap = trimap.copy()
+        self._alpha = alpha
+        self._tiles = frozenset(tiles)
+        self.last_report = SolveReport(len(tiles), dirty, n_solve)
+        return alpha.copy()

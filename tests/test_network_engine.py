@@ -1,0 +1,130 @@
+"""The network engines: loading, tiling, exact known regions, cancellation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from matteditor.engines import CancelToken, all_engines
+from matteditor.engines import network
+from matteditor.errors import Cancelled, WeightsError
+from matteditor.nn import DIMNet, NetConfig
+from matteditor.nn.tiling import pad_to_multiple, predict_tiled
+from matteditor.nn.weights import save_weights
+
+
+def _case(h=70, w=90, seed=0):
+    rng = np.random.default_rng(seed)
+    image = rng.random((h, w, 3)).astype(np.float32)
+    trimap = np.zeros((h, w), np.uint8)
+    trimap[:, w // 2:] = 255
+    trimap[10:h - 10, w // 2 - 12:w // 2 + 12] = 128
+    return image, trimap
+
+
+@pytest.fixture
+def weights(tmp_path):
+    torch.manual_seed(0)
+    model = DIMNet(NetConfig(width=0.0625))
+    # Move the BN statistics off their defaults so that eval mode is exercised.
+    model.train()
+    with torch.no_grad():
+        model(torch.rand(2, 3, 64, 64), torch.full((2, 1, 64, 64), 0.5))
+    path = tmp_path / "dim.safetensors"
+    save_weights(path, model.eval())
+    return path
+
+
+def test_network_engines_are_registered():
+    engines = all_engines()
+    assert engines["dim"] is network.DIMEngine
+    assert engines["dim-fusion"] is network.DIMFusionEngine
+
+
+def test_engine_is_unavailable_without_weights(tmp_path, monkeypatch):
+    monkeypatch.setattr(network, "weights_dir", lambda: tmp_path)
+    assert not network.DIMEngine.available()
+    assert not network.DIMFusionEngine.available()
+
+
+def test_engine_is_available_with_weights_of_its_kind(weights, monkeypatch):
+    monkeypatch.setattr(network, "weights_dir", lambda: weights.parent)
+    assert network.DIMEngine.available()
+    assert not network.DIMFusionEngine.available()   # dim-fusion.safetensors is absent
+
+
+def test_output_has_image_size_range_and_exact_known_regions(weights):
+    engine = network.DIMEngine(weights=weights)
+    image, trimap = _case()
+    alpha = engine.estimate(image, trimap)
+    assert alpha.shape == trimap.shape and alpha.dtype == np.float32
+    assert alpha.min() >= 0 and alpha.max() <= 1
+    assert np.all(alpha[trimap == 255] == 1) and np.all(alpha[trimap == 0] == 0)
+
+
+def test_corrupt_weights_are_refused_by_the_engine(tmp_path):
+    bad = tmp_path / "dim.safetensors"
+    bad.write_bytes(b"garbage" * 50)
+    with pytest.raises(WeightsError, match="dim.safetensors"):
+        network.DIMEngine(weights=bad)
+
+
+def test_fusion_engine_refuses_plain_weights(weights):
+    with pytest.raises(WeightsError, match="classical inputs"):
+        network.DIMFusionEngine(weights=weights)
+
+
+def test_fusion_engine_runs(tmp_path):
+    path = tmp_path / "f.safetensors"
+    save_weights(path, DIMNet(NetConfig(width=0.0625, fusion=2)).eval())
+    image, trimap = _case()
+    alpha = network.DIMFusionEngine(weights=path).estimate(image, trimap)
+    assert alpha.shape == trimap.shape and np.all(alpha[trimap == 255] == 1)
+
+
+def test_blending_tiles_reproduces_a_pointwise_predictor_exactly():
+    image, trimap = _case(100, 130)
+    pointwise = lambda img, tri: img.mean(axis=2)  # noqa: E731
+    whole = predict_tiled(image, trimap, pointwise, tile=1024, margin=8)
+    tiled = predict_tiled(image, trimap, pointwise, tile=32, overlap=16, margin=8)
+    unknown = trimap == 128
+    np.testing.assert_allclose(tiled[unknown], whole[unknown], atol=1e-6)
+
+
+def test_tiled_network_matches_untiled_within_tolerance(weights):
+    image, trimap = _case(96, 128)
+    whole = network.DIMEngine(weights=weights, tile=1024).estimate(image, trimap)
+    tiled = network.DIMEngine(weights=weights, tile=64, overlap=32).estimate(image, trimap)
+    unknown = trimap == 128
+    assert np.abs(tiled - whole)[unknown].mean() < 0.05
+
+
+def test_only_tiles_over_the_unknown_region_run():
+    image, trimap = _case(256, 256)
+    trimap[:] = 0
+    trimap[5:20, 5:20] = 128
+    calls = []
+    predict_tiled(image, trimap, lambda img, tri: calls.append(img.shape) or img[..., 0],
+                  tile=64, overlap=16, margin=8)
+    assert len(calls) == 1 and calls[0][0] <= 64
+
+
+def test_cancel_between_tiles(weights):
+    engine = network.DIMEngine(weights=weights, tile=32, overlap=8)
+    image, trimap = _case()
+    token = CancelToken()
+    seen = []
+
+    def progress(fraction, message):
+        seen.append(fraction)
+        if len(seen) == 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        engine.estimate(image, trimap, progress=progress, cancel=token)
+
+
+def test_padding_reaches_the_stride():
+    a, size = pad_to_multiple(np.zeros((33, 70, 3), np.float32), 32)
+    assert a.shape == (64, 96, 3) and size == (33, 70)
