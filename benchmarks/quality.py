@@ -11,6 +11,7 @@ seconds per megapixel of the whole image.  The reference row calls
 ``pymatting.estimate_alpha_cf`` directly, not through our engine, on the same
 cases.  Engines come from the registry, so network engines join as soon as
 their weights are installed.  Nothing is written unless ``--markdown`` is given.
+Ctrl+C (or SIGTERM) stops at once and still prints the tables of the cases finished before it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -64,12 +66,16 @@ class Score:
     megapixels: float
 
 
-def read_cases(data: Path, which: str, limit: int | None) -> list[Case]:
+def read_cases(data: Path, which: str, limit: int | None,
+               only: list[str] | None = None) -> list[Case]:
+    """Cases of the set(s) in index order (or in the order of ``only``), ``limit`` per set."""
     with open(data / "index.tsv", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     cases = []
     for s in (SETS if which == "all" else (which,)):
         names = [r["name"] for r in rows if r["set"] == s]
+        if only is not None:
+            names = [n for n in only if n in names]
         cases += [Case(s, n, data / s) for n in names[:limit]]
     return cases
 
@@ -135,23 +141,29 @@ def run_all(estimators: dict[str, Estimator], cases: list[Case], per_case: bool)
         warm_up(estimate, cases[0])
     results = {(label, s): [] for label in estimators for s in SETS}
     failures = {(label, s): [] for label in estimators for s in SETS}
-    for i, case in enumerate(cases):
-        for label, estimate in estimators.items():
-            try:
-                score = score_case(estimate, case)
-            except (MatteError, AssertionError, ValueError, MemoryError) as e:
-                failures[label, case.set].append(f"{case.name}: {type(e).__name__}: {e}")
-                print(f"  {label} {case.set}/{case.name}: FAILED {type(e).__name__}: {e}",
-                      file=sys.stderr)
-                continue
-            results[label, case.set].append(score)
-            if per_case:
-                print(f"  {label:<20} {case.set}/{case.name}: SAD {score.sad:8.3f}  MSE "
-                      f"{score.mse:.5f}  Grad {score.grad:7.3f}  Conn {score.conn:7.3f}  "
-                      f"{score.seconds:7.2f} s  {score.megapixels:.2f} MP",
-                      file=sys.stderr, flush=True)
-        if not per_case:
-            print(f"\r  {i + 1}/{len(cases)} cases", end="", file=sys.stderr, flush=True)
+    try:
+        for i, case in enumerate(cases):
+            done: dict[str, Score] = {}
+            for label, estimate in estimators.items():
+                try:
+                    done[label] = score = score_case(estimate, case)
+                except (MatteError, AssertionError, ValueError, MemoryError) as e:
+                    failures[label, case.set].append(f"{case.name}: {type(e).__name__}: {e}")
+                    print(f"  {label} {case.set}/{case.name}: FAILED {type(e).__name__}: {e}",
+                          file=sys.stderr)
+                    continue
+                if per_case:
+                    print(f"  {label:<20} {case.set}/{case.name}: SAD {score.sad:8.3f}  MSE "
+                          f"{score.mse:.5f}  Grad {score.grad:7.3f}  Conn {score.conn:7.3f}  "
+                          f"{score.seconds:7.2f} s  {score.megapixels:.2f} MP",
+                          file=sys.stderr, flush=True)
+            # Committed only once every estimator has run, so all rows cover the same cases.
+            for label, score in done.items():
+                results[label, case.set].append(score)
+            if not per_case:
+                print(f"\r  {i + 1}/{len(cases)} cases", end="", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the tables cover the cases finished so far", file=sys.stderr)
     if not per_case:
         print(file=sys.stderr)
     return [Row(label, s, tuple(results[label, s]), tuple(failures[label, s]))
@@ -177,6 +189,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="eval-dev folder (default: ../shared/eval-dev from the repository root)")
     p.add_argument("--set", choices=("full", "crop", "all"), default="crop")
     p.add_argument("--limit", type=int, help="at most N cases per set")
+    p.add_argument("--cases", help="comma-separated case names, run in this order")
     p.add_argument("--engines", help="comma-separated engine names (default: all available)")
     p.add_argument("--device", help="device for the engines (default: each engine's best)")
     p.add_argument("--no-reference", action="store_true", help="skip the pymatting reference row")
@@ -185,12 +198,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` too ends with the tables so far
     if not (args.data / "index.tsv").is_file():
         print(f"quality benchmark skipped: no eval-dev data at {args.data}")
         return 0
-    cases = read_cases(args.data, args.set, args.limit)
+    cases = read_cases(args.data, args.set, args.limit,
+                       args.cases.split(",") if args.cases else None)
     if not cases:
         print(f"quality benchmark skipped: no cases in set {args.set!r} at {args.data}")
         return 0

@@ -2,6 +2,7 @@
 
 * no arguments: the editor;
 * ``matteditor PHOTO [--trimap TRIMAP]``: the editor with that photo open;
+* ``matteditor --self-test``: check the installation (see matteditor.selftest);
 * ``matteditor COMMAND ...`` (``matte``, ``engines``, or an option such as
   ``--help``): the command line.
 """
@@ -36,6 +37,10 @@ def _open_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--self-test"]:
+        from .selftest import run as self_test
+
+        return self_test()
     if argv and (argv[0] in SUBCOMMANDS or argv[0].startswith("-")):
         return run_cli(argv)
     try:

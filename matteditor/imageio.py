@@ -138,9 +138,11 @@ def _tiff_size(data: bytes) -> tuple[int, int] | None:
         return None
 
 
-def _orientation(im: Image.Image | None) -> int:
+def _orientation(im: Image.Image | None, data: bytes) -> int:
     if im is None:
         return 1
+    if im.format == "PNG" and "exif" not in im.info and b"eXIf" not in data:
+        return 1  # Pillow's getexif() would decode all pixels to look past IDAT
     try:
         value = int(im.getexif().get(_ORIENTATION_TAG, 1))
     except _DECODE_ERRORS:
@@ -190,25 +192,26 @@ def _decode_opencv(data: bytes, path: Path) -> tuple[np.ndarray, np.ndarray | No
         raise _fail(path, f"the file is damaged or truncated ({e.err})") from None
     if arr is None:
         raise _fail(path, "the file is damaged or truncated")
-    arr = _to_float(arr, path)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
     if arr.ndim == 2:
-        return arr, None
-    if arr.shape[2] == 1:
-        return arr[..., 0], None
+        return _to_float(arr, path), None
     if arr.shape[2] == 2:
-        return arr[..., 0], arr[..., 1]
-    rgb = arr[..., 2::-1] if arr.shape[2] >= 3 else arr
-    alpha = arr[..., 3] if arr.shape[2] >= 4 else None
-    return rgb, alpha
+        arr = _to_float(arr, path)
+        return arr[..., 0], np.ascontiguousarray(arr[..., 1])
+    alpha = _to_float(arr[..., 3], path) if arr.shape[2] >= 4 else None
+    # Swap BGR to RGB on the integer samples: cheaper than on floats.
+    rgb = cv2.cvtColor(np.ascontiguousarray(arr[..., :3]), cv2.COLOR_BGR2RGB)
+    return _to_float(rgb, path), alpha
 
 
 def _to_float(arr: np.ndarray, path: Path) -> np.ndarray:
     if not arr.dtype.isnative:  # e.g. Pillow's I;16B from big-endian TIFF
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    if arr.dtype == np.uint8:
-        return arr.astype(np.float32) / np.float32(255)
-    if arr.dtype == np.uint16:
-        return arr.astype(np.float32) / np.float32(65535)
+    if arr.dtype in (np.uint8, np.uint16):
+        f = arr.astype(np.float32)
+        f /= np.float32(np.iinfo(arr.dtype).max)  # division: 255/255 is exactly 1
+        return f
     if arr.dtype in (np.int32, np.uint32):
         top = 65535 if arr.max(initial=0) <= 65535 else np.iinfo(arr.dtype).max
         return (arr.astype(np.float64) / top).clip(0, 1).astype(np.float32)
@@ -272,7 +275,7 @@ def _decode(path: PathLike, limits: ImageLimits) -> tuple[np.ndarray, np.ndarray
     im = _open_header(data, path, limits)
     use_opencv = _needs_opencv(im)  # before getexif(), which may decode a PNG
     try:
-        orientation = _orientation(im)
+        orientation = _orientation(im, data)
         if use_opencv:
             pixels, alpha = _decode_opencv(data, path)
         else:

@@ -122,7 +122,10 @@ def _quantise(array: np.ndarray, bits: int, path: Path) -> np.ndarray:
                           f"got {a.dtype}")
     if not np.isfinite(a).all():
         raise ExportError(f"could not write {path}: the image holds NaN or infinite values")
-    return np.rint(np.clip(a, 0, 1) * top).astype(dtype)
+    f = np.clip(a, 0, 1).astype(np.float32, copy=False)  # a new array: safe to work in place
+    f *= np.float32(top)
+    np.rint(f, out=f)  # round to nearest, not truncate
+    return f.astype(dtype)
 
 
 def encode_image(array: np.ndarray, fmt: str, *, bits: int = 8, quality: int = 95,

@@ -47,9 +47,10 @@ def _load_sample() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tolerance(expected: float) -> float:
-    # 8-bit storage of the reference costs up to ~0.5/255 per unknown pixel;
-    # thread-count dependent float sums move network outputs very slightly.
-    return max(0.3, 0.05 * expected)
+    # 8-bit storage of the reference costs ~0.25/255 per unknown pixel on average
+    # (about 0.01 SAD on the sample); thread-count dependent float sums move
+    # solver and network outputs very slightly.
+    return 0.05 * expected + 0.02
 
 
 def run(out: TextIO = sys.stdout) -> int:

@@ -149,6 +149,16 @@ def test_batch_pairs_trimaps_from_a_folder_and_composition1k_names(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["a.png", "b_image.png"]
 
 
+def test_trimap_pattern_names_the_trimap_from_the_stem(tmp_path):
+    image, trimap = _scene()
+    save_image(tmp_path / "shot.png", image)
+    (tmp_path / "masks").mkdir()
+    save_image(tmp_path / "masks" / "shot-tri.png", trimap.astype(np.float32) / 255)
+    assert run_cli(["matte", str(tmp_path / "shot.png"), "--trimap-pattern", "masks/{stem}-tri.png",
+                    "-o", str(tmp_path / "a.png"), "--alpha-only", "-q"]) == 0
+    assert _read(tmp_path / "a.png").shape == (H, W)
+
+
 def test_engines_lists_classical_engines_with_devices(capsys):
     assert run_cli(["engines"]) == 0
     out = capsys.readouterr().out

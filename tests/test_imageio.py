@@ -4,9 +4,6 @@ Pillow or OpenCV (not with the code under test) unless a round trip is meant."""
 
 from __future__ import annotations
 
-import errno
-import io
-import os
 import struct
 import zlib
 from pathlib import Path
@@ -16,10 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from matteditor import imagewrite
-from matteditor.errors import ExportError, ImageLoadError, TrimapError
-from matteditor.imageio import (ImageLimits, atomic_write, load_image, load_image_rgba,
-                                load_mask, load_trimap, save_image)
+from matteditor.errors import ImageLoadError, TrimapError
+from matteditor.imageio import (ImageLimits, load_image, load_image_rgba, load_mask,
+                                load_trimap, save_image)
 
 
 def to_u8(a: np.ndarray) -> np.ndarray:
@@ -150,6 +146,38 @@ def test_embedded_srgb_icc_profile_leaves_colours_unchanged(tmp_path):
     Image.new("RGB", (4, 4), (30, 120, 220)).save(tmp_path / "a.png", icc_profile=icc)
     out = load_image(tmp_path / "a.png")
     np.testing.assert_allclose(out[0, 0], np.array([30, 120, 220]) / 255, atol=2 / 255)
+
+
+_GS_ICC = Path("/usr/share/color/icc/ghostscript")  # ghostscript's profiles, if installed
+
+
+def _profile(name: str) -> ImageCms.ImageCmsProfile:
+    if not (_GS_ICC / name).is_file():
+        pytest.skip(f"no {name} ICC profile on this machine")
+    return ImageCms.getOpenProfile(str(_GS_ICC / name))
+
+
+def test_cmyk_jpeg_with_embedded_profile_is_converted_through_it(tmp_path):
+    cmyk = _profile("default_cmyk.icc")
+    srgb = ImageCms.createProfile("sRGB")
+    src = Image.new("RGB", (16, 16), (200, 60, 40))
+    ImageCms.profileToProfile(src, srgb, cmyk, outputMode="CMYK").save(
+        tmp_path / "c.jpg", quality=95, icc_profile=cmyk.tobytes())
+    out = load_image(tmp_path / "c.jpg")[8, 8] * 255
+    np.testing.assert_allclose(out, [200, 60, 40], atol=10)   # gamut and black generation
+    naive = np.asarray(Image.open(tmp_path / "c.jpg").convert("RGB"))[8, 8]
+    assert np.abs(naive.astype(int) - [200, 60, 40]).max() > 30  # so the profile mattered
+
+
+def test_adobe_rgb_png_is_converted_to_srgb(tmp_path):
+    a98 = _profile("a98.icc")
+    src = Image.new("RGB", (4, 4), (200, 60, 40))
+    stored = ImageCms.profileToProfile(src, ImageCms.createProfile("sRGB"), a98,
+                                       outputMode="RGB")
+    stored.save(tmp_path / "a.png", icc_profile=a98.tobytes())
+    assert stored.getpixel((0, 0)) != (200, 60, 40)
+    np.testing.assert_allclose(load_image(tmp_path / "a.png")[0, 0] * 255, [200, 60, 40],
+                               atol=2)
 
 
 def test_broken_icc_profile_is_ignored_not_fatal(tmp_path):
@@ -433,170 +461,3 @@ def test_mask_of_wrong_size_names_both_sizes(tmp_path):
     Image.new("L", (4, 3)).save(tmp_path / "m.png")
     with pytest.raises(ImageLoadError, match="4x3 but the image is 5x6"):
         load_mask(tmp_path / "m.png", (6, 5))
-
-
-# -- saving -------------------------------------------------------------------------
-def test_8bit_png_rounds_to_nearest(tmp_path):
-    a = np.array([[0.4 / 255, 0.6 / 255, 254.4 / 255, 254.6 / 255]], np.float32)
-    save_image(tmp_path / "r.png", a)
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "r.png"))[0], [0, 1, 254, 255])
-
-
-def test_16bit_png_round_trip_keeps_precision(tmp_path, rng):
-    rgba = rng.random((5, 7, 4), dtype=np.float32)
-    save_image(tmp_path / "a.png", rgba, bits=16)
-    raw = cv2.imread(str(tmp_path / "a.png"), cv2.IMREAD_UNCHANGED)
-    assert raw.dtype == np.uint16
-    np.testing.assert_array_equal(raw[..., [2, 1, 0, 3]], np.rint(rgba * 65535))
-    rgb, alpha = load_image_rgba(tmp_path / "a.png")
-    np.testing.assert_allclose(rgb, rgba[..., :3], atol=1e-5)
-    np.testing.assert_allclose(alpha, rgba[..., 3], atol=1e-5)
-
-
-def test_gray_png_round_trip(tmp_path):
-    save_image(tmp_path / "g.png", np.array([[0.0, 0.5, 1.0]], np.float32))
-    assert Image.open(tmp_path / "g.png").mode == "L"
-    np.testing.assert_allclose(load_mask(tmp_path / "g.png")[0], [0, 128 / 255, 1])
-
-
-def test_jpeg_saves_rgb_in_the_right_channel_order(tmp_path):
-    save_image(tmp_path / "a.jpg", np.tile(np.float32([1, 0, 0]), (16, 16, 1)), quality=95)
-    np.testing.assert_allclose(np.asarray(Image.open(tmp_path / "a.jpg"))[8, 8],
-                               [255, 0, 0], atol=4)
-
-
-@pytest.mark.parametrize("name,array,kwargs,reason", [
-    ("a.jpg", np.zeros((2, 2, 4), np.float32), {}, "JPEG has no transparency"),
-    ("a.jpg", np.zeros((2, 2, 3), np.float32), {"bits": 16}, "8-bit only"),
-    ("a.jpg", np.zeros((2, 2, 3), np.float32), {"quality": 0}, "quality"),
-    ("a.bmp", np.zeros((2, 2, 3), np.float32), {}, "unsupported extension"),
-    ("a.png", np.zeros((2, 2, 2), np.float32), {}, "shape"),
-    ("a.png", np.full((2, 2), np.nan, np.float32), {}, "NaN"),
-    ("a.png", np.zeros((2, 2), np.float32), {"bits": 12}, "bits"),
-])
-def test_bad_save_requests_raise_export_error(tmp_path, name, array, kwargs, reason):
-    with pytest.raises(ExportError, match=reason):
-        save_image(tmp_path / name, array, **kwargs)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_saved_file_gets_normal_permissions(tmp_path):
-    save_image(tmp_path / "a.png", np.zeros((2, 2), np.float32))
-    mode = (tmp_path / "a.png").stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    assert mode == 0o666 & ~umask
-
-
-def _old_file(tmp_path: Path) -> tuple[Path, bytes]:
-    path = tmp_path / "out.png"
-    save_image(path, np.zeros((3, 3), np.float32))
-    return path, path.read_bytes()
-
-
-def test_failed_rename_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
-    path, before = _old_file(tmp_path)
-
-    def refuse(src, dst):
-        raise OSError(errno.EBUSY, "Device or resource busy")
-
-    monkeypatch.setattr(imagewrite.os, "replace", refuse)
-    with pytest.raises(ExportError, match="out.png"):
-        save_image(path, np.ones((3, 3), np.float32))
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
-
-
-def test_failing_encoder_leaves_old_file(tmp_path, monkeypatch):
-    path, before = _old_file(tmp_path)
-    monkeypatch.setattr(imagewrite.cv2, "imencode", lambda *a, **k: (False, None))
-    with pytest.raises(ExportError, match="encoder failed"):
-        save_image(path, np.ones((3, 3), np.float32))
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
-
-
-def test_full_disk_gives_export_error_and_no_temp_file(tmp_path, monkeypatch):
-    path, before = _old_file(tmp_path)
-    real_open = open
-
-    class FullDisk(io.RawIOBase):
-        def writable(self):
-            return True
-
-        def write(self, data):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def fake_open(file, mode="r", *args, **kwargs):
-        if "w" in mode:
-            real_open(file, mode).close()  # the OS would have created it
-            return FullDisk()
-        return real_open(file, mode, *args, **kwargs)
-
-    monkeypatch.setattr(imagewrite, "open", fake_open, raising=False)
-    with pytest.raises(ExportError, match="disk is full"):
-        save_image(path, np.ones((3, 3), np.float32))
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
-
-
-def test_read_only_folder_gives_export_error(tmp_path, monkeypatch):
-    # We run as root, where chmod cannot make a folder read-only: simulate the
-    # refusal the OS gives when creating the temporary file.
-    real_os_open = os.open
-
-    def refuse(path, flags, *args, **kwargs):
-        if flags & os.O_CREAT:
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real_os_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(imagewrite.os, "open", refuse)
-    with pytest.raises(ExportError, match="not writable") as info:
-        save_image(tmp_path / "a.png", np.zeros((2, 2), np.float32))
-    assert str(tmp_path / "a.png") in str(info.value)
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root ignores folder permissions")
-def test_real_read_only_folder_gives_export_error(tmp_path):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        with pytest.raises(ExportError):
-            save_image(folder / "a.png", np.zeros((2, 2), np.float32))
-    finally:
-        folder.chmod(0o755)
-
-
-def test_missing_folder_gives_export_error(tmp_path):
-    with pytest.raises(ExportError, match="does not exist"):
-        save_image(tmp_path / "nope" / "a.png", np.zeros((2, 2), np.float32))
-
-
-def test_atomic_write_renames_on_success_with_same_extension(tmp_path):
-    target = tmp_path / "data.bin"
-    with atomic_write(target) as tmp:
-        assert tmp.parent == tmp_path and tmp.suffix == ".bin" and tmp != target
-        tmp.write_bytes(b"new")
-        assert not target.exists()
-    assert target.read_bytes() == b"new"
-    assert [p.name for p in tmp_path.iterdir()] == ["data.bin"]
-
-
-def test_atomic_write_removes_temp_and_reraises_on_error(tmp_path):
-    target = tmp_path / "data.bin"
-    target.write_bytes(b"old")
-    with pytest.raises(ValueError):
-        with atomic_write(target) as tmp:
-            tmp.write_bytes(b"half")
-            raise ValueError("boom")
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["data.bin"]
-
-
-def test_very_long_file_name_can_be_written(tmp_path):
-    target = tmp_path / ("n" * 240 + ".png")
-    save_image(target, np.zeros((2, 2), np.float32))
-    assert [p.name for p in tmp_path.iterdir()] == [target.name]

@@ -128,3 +128,16 @@ def test_cancel_between_tiles(weights):
 def test_padding_reaches_the_stride():
     a, size = pad_to_multiple(np.zeros((33, 70, 3), np.float32), 32)
     assert a.shape == (64, 96, 3) and size == (33, 70)
+
+
+@pytest.mark.parametrize("cls", [network.DIMEngine, network.DIMFusionEngine])
+def test_shipped_weights_load_and_tile_seamlessly(cls):
+    if not cls.default_weights().exists():
+        pytest.skip(f"{cls.default_weights()} is not installed")
+    engine = cls()
+    image, trimap = _case(96, 128)
+    whole = engine.estimate(image, trimap)
+    tiled = cls(tile=64, overlap=32).estimate(image, trimap)
+    unknown = trimap == 128
+    assert np.abs(tiled - whole)[unknown].mean() < 0.1
+    assert np.all(whole[trimap == 255] == 1) and np.all(whole[trimap == 0] == 0)

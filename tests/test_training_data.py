@@ -97,3 +97,38 @@ def test_fg_alpha_folder_layout_needs_matching_names(tmp_path, rng):
         find_pairs(tmp_path)
     save_image(tmp_path / "alpha" / "x.png", rng.random((8, 8)).astype(np.float32))
     assert len(find_pairs(tmp_path)) == 1
+
+
+def test_train_command_writes_loadable_weights_and_resumes(photo_dir, tmp_path):
+    import argparse
+    import json
+
+    from matteditor.nn.weights import load_weights
+    from matteditor.training import command
+
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    out = tmp_path / "run"
+    argv = ["--backgrounds", str(photo_dir), "--out", str(out), "--width", "0.0625",
+            "--crop", "64", "--batch", "2", "--steps", "2", "--val-samples", "2",
+            "--val-every", "1", "--checkpoint-every", "1", "--warmup", "1"]
+    assert command.main(parser.parse_args(argv)) == 0
+    model = load_weights(out / "weights-best.safetensors")
+    assert model.config.width == 0.0625
+    steps = [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()]
+    assert steps == [0, 1]
+    # Resuming with a longer schedule continues at step 2, not from scratch.
+    assert command.main(parser.parse_args(argv[:-8] + ["--steps", "3", "--val-samples", "2",
+                                                        "--val-every", "1", "--warmup", "1"])) == 0
+    steps = [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()]
+    assert steps == [0, 1, 2]
+    record = json.loads((out / "log.jsonl").read_text().splitlines()[-1])
+    assert {"alpha", "composition", "refine", "total", "val_sad", "val_mse"} <= set(record)
+
+
+def test_config_file_rejects_unknown_settings(tmp_path):
+    from matteditor.training.config import TrainConfig
+    path = tmp_path / "c.json"
+    path.write_text('{"widht": 0.5}')
+    with pytest.raises(MatteError, match="widht"):
+        TrainConfig.from_file(path)

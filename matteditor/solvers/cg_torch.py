@@ -29,7 +29,7 @@ def _dot(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def pcg(apply_a: Callable[[torch.Tensor], torch.Tensor], b: torch.Tensor, x0: torch.Tensor,
-        m_inv: torch.Tensor, rtol: float, maxiter: int,
+        m_inv: torch.Tensor | Callable[[torch.Tensor], torch.Tensor], rtol: float, maxiter: int,
         hook: IterationHook | None = None) -> CGResult:
     """Solve A x = b for symmetric positive (semi)definite A.
 
@@ -37,7 +37,8 @@ def pcg(apply_a: Callable[[torch.Tensor], torch.Tensor], b: torch.Tensor, x0: to
         apply_a: x -> A x, same shape as x.
         b: right-hand side.
         x0: initial guess (not modified).
-        m_inv: Jacobi preconditioner, elementwise inverse of A's diagonal.
+        m_inv: the preconditioner: a tensor (elementwise, e.g. Jacobi's inverse
+            diagonal) or a function r -> M^-1 r (symmetric positive definite).
         rtol: stop when ||b - A x|| <= rtol ||b||.
         maxiter: iteration limit.
         hook: see :data:`IterationHook`.
@@ -50,7 +51,8 @@ def pcg(apply_a: Callable[[torch.Tensor], torch.Tensor], b: torch.Tensor, x0: to
     rel = math.sqrt(_dot(r, r)) / norm_b
     if rel <= rtol:
         return CGResult(x, 0, rel)
-    z = m_inv * r
+    precondition = m_inv if callable(m_inv) else (lambda v: m_inv * v)
+    z = precondition(r)
     p = z.clone()
     rz = _dot(r, z)
     it = 0
@@ -68,7 +70,7 @@ def pcg(apply_a: Callable[[torch.Tensor], torch.Tensor], b: torch.Tensor, x0: to
             hook(it, rel)
         if rel <= rtol:
             break
-        z = torch.mul(m_inv, r, out=z)
+        z = precondition(r)
         rz_new = _dot(r, z)
         p.mul_(rz_new / rz).add_(z)
         rz = rz_new

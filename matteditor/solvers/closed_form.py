@@ -23,6 +23,7 @@ import torch
 
 from .blocks import BlockLayout
 from .cg_torch import pcg
+from .coarse_space import AggregateCoarseSpace
 from .laplacian_torch import BlockLaplacian
 from .settings import CFSettings
 
@@ -98,7 +99,7 @@ def solve_level(problem: Problem, x0: np.ndarray, settings: CFSettings, rtol: fl
     valid = layout.gather_padded(layout.to_canvas(centre_ok, torch.float64))
     valid = valid[:, r:-r, r:-r].unsqueeze(1).contiguous()
     lap = BlockLaplacian(img_blocks, valid, settings.epsilon, r, dtype)
-    del img_blocks, valid
+    del valid
 
     mask = layout.gather_interior(layout.to_canvas(problem.solve, dtype)).contiguous()
     fixed = np.where(problem.solve, 0.0, problem.fixed)
@@ -117,7 +118,15 @@ def solve_level(problem: Problem, x0: np.ndarray, settings: CFSettings, rtol: fl
     def on_iteration(it: int, rel: float) -> None:
         hook(min(1.0, max(0.0, math.log(max(rel, 1e-30)) / log_target)) if rel < 1 else 0.0)
 
-    result = pcg(apply_a, rhs, start, m_inv, rtol, settings.maxiter, on_iteration)
+    precondition = m_inv
+    if settings.aggregate:
+        colours = img_blocks[:, :, 2 * r:-2 * r, 2 * r:-2 * r]
+        coarse = AggregateCoarseSpace(apply_a, mask, colours, layout, settings.aggregate)
+
+        def precondition(v: torch.Tensor) -> torch.Tensor:
+            return m_inv * v + coarse.apply(v)
+
+    result = pcg(apply_a, rhs, start, precondition, rtol, settings.maxiter, on_iteration)
     log.debug("level %dx%d: %d blocks, %d iterations, residual %.2e", w, h, layout.count,
               result.iterations, result.relative_residual)
     x = torch.clamp(result.x, 0.0, 1.0) * mask

@@ -16,7 +16,7 @@ CHECKPOINT_FORMAT = "matteditor-train/1"
 
 
 def save_checkpoint(path: Path, model: DIMNet, optimizer: torch.optim.Adam, step: int,
-                    best_sad: float, config_json: str) -> None:
+                    best_sad: float, elapsed_s: float, config_json: str) -> None:
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     params = [p for group in optimizer.param_groups for p in group["params"]]
     adam_steps = {}
@@ -28,13 +28,15 @@ def save_checkpoint(path: Path, model: DIMNet, optimizer: torch.optim.Adam, step
         tensors[f"adam.{i}.exp_avg_sq"] = state["exp_avg_sq"].detach().cpu().contiguous()
         adam_steps[i] = float(state["step"])
     metadata = {"format": CHECKPOINT_FORMAT, "net": model.config.to_json(), "step": str(step),
-                "best_sad": repr(best_sad), "train": config_json,
+                "best_sad": repr(best_sad), "elapsed_s": repr(elapsed_s), "train": config_json,
                 "adam_steps": json.dumps(adam_steps)}
     _atomic_save(tensors, path, metadata)
 
 
-def load_checkpoint(path: Path, model: DIMNet, optimizer: torch.optim.Adam) -> tuple[int, float]:
-    """Restore model and optimizer in place; returns (step, best validation SAD)."""
+def load_checkpoint(path: Path, model: DIMNet, optimizer: torch.optim.Adam
+                    ) -> tuple[int, float, float]:
+    """Restore model and optimizer in place; returns (step, best validation SAD,
+    training seconds so far)."""
     from safetensors import SafetensorError, safe_open
 
     try:
@@ -56,4 +58,4 @@ def load_checkpoint(path: Path, model: DIMNet, optimizer: torch.optim.Adam) -> t
         optimizer.state[p] = {"step": torch.tensor(s),
                               "exp_avg": tensors[f"adam.{i}.exp_avg"].to(device),
                               "exp_avg_sq": tensors[f"adam.{i}.exp_avg_sq"].to(device)}
-    return int(meta["step"]), float(meta["best_sad"])
+    return int(meta["step"]), float(meta["best_sad"]), float(meta.get("elapsed_s", "0"))

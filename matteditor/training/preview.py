@@ -35,15 +35,17 @@ def sample_grid(photos: PhotoPool, per_kind: int = 2, crop: int = 192, seed: int
         wanted[s.kind] -= 1
         gray = lambda a: np.repeat(a[..., None], 3, axis=2)  # noqa: E731
         row = np.concatenate([s.image, gray(s.trimap.astype(np.float32) / 255), gray(s.alpha),
-                              s.foreground, s.background], axis=1).copy()
+                              s.foreground, s.background], axis=1)
+        row = np.round(row * 255).astype(np.uint8)   # OpenCV draws text on 8-bit images only
         cv2.putText(row, s.kind, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 3, cv2.LINE_AA)
-        cv2.putText(row, s.kind, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (1, 1, 1), 1, cv2.LINE_AA)
+        cv2.putText(row, s.kind, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1,
+                    cv2.LINE_AA)
         rows.append(row)
-    header = np.ones((24, rows[0].shape[1], 3), np.float32)
+    header = np.full((24, rows[0].shape[1], 3), 255, np.uint8)
     for i, title in enumerate(("composite", "trimap", "alpha", "foreground", "background")):
         cv2.putText(header, title, (i * crop + 6, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1,
                     cv2.LINE_AA)
-    return np.clip(np.concatenate([header] + rows, axis=0), 0, 1)
+    return np.concatenate([header] + rows, axis=0).astype(np.float32) / 255
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,11 +45,16 @@ def pick_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def learning_rate(cfg: TrainConfig, step: int) -> float:
-    """Linear warm-up, then cosine decay to a tenth over ``steps``."""
+def learning_rate(cfg: TrainConfig, step: int, elapsed_s: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay to a tenth over ``steps`` -- or over
+    ``minutes`` of wall time when that comes first, so that a time-budgeted
+    run on a busy machine still ends annealed."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
-    t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    if cfg.minutes > 0:
+        t = max(t, elapsed_s / (cfg.minutes * 60))
+    t = min(1.0, t)
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
@@ -106,9 +111,9 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     ckpt = out / "checkpoint.safetensors"
-    step, best_sad = 0, math.inf
+    step, best_sad, elapsed0 = 0, math.inf, 0.0
     if resume and ckpt.exists():
-        step, best_sad = load_checkpoint(ckpt, model, optimizer)
+        step, best_sad, elapsed0 = load_checkpoint(ckpt, model, optimizer)
         log.info("resumed %s at step %d", ckpt, step)
         print(f"resuming from {ckpt} at step {step}", file=sys.stderr)
     (out / "config.json").write_text(cfg.to_json())
@@ -116,6 +121,11 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
                              cfg.fusion_scale, max_band=cfg.max_band)
     progress = _Progress(cfg.steps, step)
     t_start = time.monotonic()
+
+    def elapsed() -> float:
+        """Training wall time, including earlier sessions of a resumed run."""
+        return elapsed0 + time.monotonic() - t_start
+
     info = {"train_config": cfg.to_json()}
     with open(out / "log.jsonl", "a") as logfile:
         while step < cfg.steps:
@@ -124,7 +134,7 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
                        for _ in range(cfg.batch)]
             batch: Batch = collate(samples, cfg.fusion, cfg.fusion_scale).to(device)
             for group in optimizer.param_groups:
-                group["lr"] = learning_rate(cfg, step)
+                group["lr"] = lr = learning_rate(cfg, step, elapsed())
             with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
                 raw, refined = model(batch.image, batch.trimap, batch.classical)
             terms = dim_loss(raw.float(), refined.float(), batch.alpha, batch.image,
@@ -133,11 +143,11 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
             scaler.scale(terms.total).backward()
             scaler.step(optimizer)
             scaler.update()
-            record = {"step": step, "time_s": round(time.monotonic() - t_start, 1),
-                      "lr": learning_rate(cfg, step), **terms.as_floats()}
+            record = {"step": step, "time_s": round(elapsed(), 1), "lr": lr,
+                      **terms.as_floats()}
             progress.update(step, f"loss {record['total']:.4f}")
             step += 1
-            timed_out = cfg.minutes > 0 and time.monotonic() - t_start > cfg.minutes * 60
+            timed_out = cfg.minutes > 0 and elapsed() > cfg.minutes * 60
             last = step >= cfg.steps or timed_out
             if step % cfg.val_every == 0 or last:
                 record.update(evaluate(model, val, device))
@@ -150,7 +160,7 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
             logfile.write(json.dumps(record) + "\n")
             logfile.flush()
             if step % cfg.checkpoint_every == 0 or last:
-                save_checkpoint(ckpt, model, optimizer, step, best_sad, cfg.to_json())
+                save_checkpoint(ckpt, model, optimizer, step, best_sad, elapsed(), cfg.to_json())
                 save_weights(out / "weights-last.safetensors", model,
                              info={**info, "step": str(step)})
             if timed_out:

@@ -1,8 +1,13 @@
-"""Start the editor: ``matteditor [PHOTO] [--trimap T]`` ends up here."""
+"""Start the editor: ``matteditor [PHOTO] [--trimap T]`` ends up here.
+
+Environment: ``MATTEDITOR_LOG`` sets the log level (debug, info, warning);
+the log goes to stderr.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -44,8 +49,11 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def run(image: str | None = None, trimap: str | None = None) -> int:
     """Open the editor window (with ``image`` and ``trimap`` if given); returns the exit code."""
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO,
+        level = os.environ.get("MATTEDITOR_LOG", "info").upper()
+        logging.basicConfig(level=getattr(logging, level, logging.INFO),
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for noisy in ("numba", "PIL"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     app = create_application()
     window = MainWindow()
     window.show()

@@ -10,6 +10,7 @@ window through :attr:`Canvas.edit_ready`.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -23,6 +24,8 @@ from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, flood_fill, paint_stroke
 from .render import ViewRenderer
 from .tools import MAX_BRUSH, MIN_BRUSH, Tool
 from .views import ViewMode
+
+log = logging.getLogger(__name__)
 
 MIN_SCALE = 1 / 64
 MAX_SCALE = 64.0
@@ -115,6 +118,9 @@ class Canvas(QWidget):
         self._fit_on_resize = True
         self.update()
         self.view_changed.emit()
+        origin = self.mapToGlobal(self.offset.toPoint())
+        log.debug("canvas fit: image (0, 0) at screen (%d, %d), scale %.6f",
+                  origin.x(), origin.y(), self.scale)
 
     def actual_size(self) -> None:
         self.zoom_to(1.0)

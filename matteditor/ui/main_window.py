@@ -41,7 +41,7 @@ AUTOSAVE_MS = 30_000
 class MainWindow(QMainWindow):
     def __init__(self, engine_factory: EngineFactory = create_engine,
                  settings: QSettings | None = None, recovery: RecoveryStore | None = None,
-                 preview_side: int = 640) -> None:
+                 preview_side: int = 320) -> None:
         super().__init__()
         self.setWindowTitle("matteditor")
         self.setAcceptDrops(True)
@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         self.act_cancel = make_action(self, "&Cancel solve", self.solver.cancel, "Esc", "cancel",
                                       "Stop the running solve (Esc)")
         self.act_solve = make_action(self, "&Update matte now", self.solver.request, "Ctrl+R")
+        self.act_background = make_action(self, "&Background image…", self.files.background_dialog,
+                                          "Ctrl+Shift+B", tip="Put a photo behind the cutout (view 5)")
         self.act_help = make_action(self, "&Keyboard shortcuts", self.show_shortcuts, "F1", "help")
 
     def _build_panel(self) -> None:
@@ -123,6 +125,8 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.panel.minimumSizeHint().width() + 16)
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controls")
         dock.setWidget(scroll)
@@ -151,6 +155,8 @@ class MainWindow(QMainWindow):
         m.addActions(list(self.views.values()))
         m.addSeparator()
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100])
+        m.addSeparator()
+        m.addAction(self.act_background)
         m = mb.addMenu("&Matte")
         m.addActions([self.act_solve, self.act_cancel])
         m = mb.addMenu("&Help")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import itertools
 import logging
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 
 from ..document import Change, ChangeKind, Document
 from ..engines import create_engine
-from ..trimap import UNKNOWN
+from ..trimap import BACKGROUND, FOREGROUND
 from .worker import EngineFactory, SolveRequest, SolveWorker
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class SolveController(QObject):
     result_shown = Signal(bool)      # True: a preview, False: the full-resolution alpha
 
     def __init__(self, engine_factory: EngineFactory = create_engine,
-                 preview_side: int = 640, parent: QObject | None = None) -> None:
+                 preview_side: int = 320, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document: Document | None = None
         self.engine = "closed-form"
@@ -56,6 +56,9 @@ class SolveController(QObject):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self.request)
         self._thread.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
 
     # -- wiring ---------------------------------------------------------------
     def set_document(self, document: Document | None) -> None:
@@ -87,7 +90,7 @@ class SolveController(QObject):
         doc = self.document
         if doc is None:
             return False
-        if not (doc.trimap != UNKNOWN).any():
+        if not (doc.trimap == FOREGROUND).any() or not (doc.trimap == BACKGROUND).any():
             self._worker.cancel()
             self.status.emit("Paint foreground (F) and background (B) to get a matte")
             return False
@@ -105,6 +108,8 @@ class SolveController(QObject):
     def shutdown(self) -> None:
         """Cancel, stop the thread and wait for it (call before the window goes)."""
         self.cancel()
+        if not self._thread.isRunning():
+            return
         self._thread.quit()
         if not self._thread.wait(30_000):
             log.warning("solver thread did not stop in 30 s")
@@ -136,12 +141,15 @@ class SolveController(QObject):
 
     def _on_alpha(self, req: SolveRequest, alpha) -> None:
         if self._accept(req, alpha):
+            log.info("alpha shown for revision %d", req.revision)
             self.showing_preview = False
             self.status.emit(f"Matte up to date ({req.engine})")
             self.result_shown.emit(False)
 
     def _on_foreground(self, req: SolveRequest, alpha, foreground) -> None:
-        self._accept(req, alpha, foreground)
+        if self._accept(req, alpha, foreground):
+            log.info("foreground colours shown for revision %d", req.revision)
+            self.status.emit(f"Matte and foreground colours up to date ({req.engine})")
 
     def _on_failed(self, req: SolveRequest, message: str, trace: str) -> None:
         if self._current(req):

@@ -21,7 +21,7 @@ from .qimage import to_uint8
 
 FG_COLOR = np.array([70, 220, 100], np.float32)    # painted foreground
 BG_COLOR = np.array([240, 70, 70], np.float32)     # painted background
-TINT_COLOR = np.array([16, 20, 36], np.float32)    # where the alpha says "background"
+TINT_COLOR = np.array([24, 28, 70], np.float32)    # where the alpha says "background"
 BAND_ROWS = 512  # compose in bands of rows to keep temporaries small
 
 

@@ -62,7 +62,7 @@ class SolveWorker(QObject):
     _wake = Signal()
 
     def __init__(self, engine_factory: EngineFactory = create_engine,
-                 preview_side: int = 640) -> None:
+                 preview_side: int = 320) -> None:
         super().__init__()
         self._factory = engine_factory
         self._engines: dict[str, Engine] = {}

@@ -91,7 +91,6 @@ def make_window(qtbot, settings, tmp_path):
     def make(engine: str = "test-smooth", document: Document | None = None, **kwargs):
         w = MainWindow(engine_factory=engine_factory, settings=settings,
                        recovery=RecoveryStore(tmp_path / "recovery"), **kwargs)
-        qtbot.addWidget(w)
         w.resize(900, 600)
         w.show()
         qtbot.waitExposed(w)

@@ -69,7 +69,6 @@ def test_fill_tool_fills_the_closed_region_under_the_click(window):
     ring = doc.trimap.copy()
     ring[10:50, 10] = ring[10:50, 60] = BACKGROUND
     ring[10, 10:61] = ring[49, 10:61] = BACKGROUND
-    window.files.w.change_band(0)  # no-op, exercised for coverage of the band path
     doc.replace_trimap(ring)
     window.set_tool(Tool.BACKGROUND)      # fill uses the last brush label
     window.set_tool(Tool.FILL)

@@ -1,0 +1,95 @@
+"""Export writes what the screen shows, atomically, in 8 or 16 bits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
+
+from matteditor.imageio import load_image_rgba, load_mask, load_trimap
+from matteditor.ui.export_dialog import ExportDialog, ExportKind, ExportOptions
+from matteditor.ui.views import ViewMode, ViewSettings
+
+from .test_views import solved
+
+
+def test_export_writes_a_cutout_whose_alpha_is_the_on_screen_alpha(make_window, qtbot, tmp_path):
+    w = solved(make_window, qtbot)
+    out = tmp_path / "cut.png"
+    assert w.files.export_to(ExportOptions(ExportKind.CUTOUT, out))
+    rgb, alpha = load_image_rgba(out)
+    assert alpha is not None
+    assert np.abs(alpha - w.document.alpha).max() <= 0.5 / 255 + 1e-6
+    fg = w.document.foreground
+    solid = w.document.alpha > 0.5
+    assert np.abs(rgb[solid] - fg[solid]).max() <= 0.5 / 255 + 1e-6
+
+
+def test_export_raw_cutout_uses_the_photo_colours(make_window, qtbot, tmp_path):
+    w = solved(make_window, qtbot)
+    out = tmp_path / "raw.png"
+    assert w.files.export_to(ExportOptions(ExportKind.CUTOUT_RAW, out))
+    rgb, _ = load_image_rgba(out)
+    assert np.abs(rgb - w.document.image).max() <= 0.5 / 255 + 1e-6
+
+
+def test_sixteen_bit_alpha_export_keeps_the_precision(make_window, qtbot, tmp_path):
+    w = solved(make_window, qtbot)
+    out = tmp_path / "alpha16.png"
+    assert w.files.export_to(ExportOptions(ExportKind.ALPHA, out, bits=16))
+    alpha = load_mask(out)
+    assert np.abs(alpha - w.document.alpha).max() <= 0.5 / 65535 + 1e-6
+
+
+def test_trimap_and_composite_exports(make_window, qtbot, tmp_path):
+    w = solved(make_window, qtbot)
+    assert w.files.export_to(ExportOptions(ExportKind.TRIMAP, tmp_path / "t.png"))
+    np.testing.assert_array_equal(load_trimap(tmp_path / "t.png", w.document.trimap.shape),
+                                  w.document.trimap)
+    w.panel.set_view_settings(ViewSettings(ViewMode.COLOR, background_color=(0.0, 1.0, 0.0)))
+    assert w.files.export_to(ExportOptions(ExportKind.COMPOSITE, tmp_path / "c.png"))
+    rgb, _ = load_image_rgba(tmp_path / "c.png")
+    np.testing.assert_array_equal(np.rint(rgb * 255).astype(np.uint8),
+                                  w.renderer.buffer.pixels())
+
+
+def test_export_without_a_matte_says_why_and_writes_nothing(make_window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    from matteditor.document import Document
+    from .conftest import photo
+    w = make_window(document=Document(photo()))
+    assert not w.files.export_to(ExportOptions(ExportKind.CUTOUT, tmp_path / "x.png"))
+    assert not (tmp_path / "x.png").exists()
+    assert shown and "no matte" in shown[0]
+
+
+def test_export_dialog_defaults_to_a_cutout_next_to_the_photo(make_window, qtbot, tmp_path):
+    w = solved(make_window, qtbot)
+    w.document.path = tmp_path / "portrait.jpg"
+    dialog = ExportDialog(w.document)
+    opts = dialog.options()
+    assert opts.kind is ExportKind.CUTOUT and opts.bits == 8
+    assert opts.path == tmp_path / "portrait_cutout.png"
+    dialog.deleteLater()
+
+
+def test_copy_cutout_puts_an_image_with_alpha_on_the_clipboard(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    assert w.files.copy_cutout()
+    image = QGuiApplication.clipboard().image()
+    assert (image.width(), image.height()) == w.document.size
+    assert image.hasAlphaChannel()
+
+
+@pytest.mark.parametrize("kind", [ExportKind.ALPHA, ExportKind.CUTOUT])
+def test_export_to_an_unsupported_format_says_so_and_writes_nothing(make_window, qtbot, tmp_path,
+                                                                    monkeypatch, kind):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    w = solved(make_window, qtbot)
+    out = tmp_path / "matte.tga"
+    assert not w.files.export_to(ExportOptions(kind, out))
+    assert list(tmp_path.iterdir()) == []
+    assert shown and ".tga" in shown[0]

@@ -1,0 +1,99 @@
+"""The six views show what they promise, and keys 1-6 switch between them."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from matteditor import compositing
+from matteditor.trimap import BACKGROUND, FOREGROUND
+from matteditor.ui.views import FG_COLOR, ViewMode, ViewSettings
+
+from .test_worker import scribbled
+
+
+def shown(window) -> np.ndarray:
+    return window.renderer.buffer.pixels()
+
+
+def solved(make_window, qtbot):
+    w = make_window(document=scribbled())
+    qtbot.waitUntil(lambda: w.document.foreground is not None)
+    return w
+
+
+def test_number_keys_switch_views_and_the_panel_follows(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    for key, mode in zip((Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_4, Qt.Key.Key_5, Qt.Key.Key_6,
+                          Qt.Key.Key_1), (2, 3, 4, 5, 6, 1)):
+        QTest.keyClick(w.canvas, key)
+        assert w.renderer.settings.mode == ViewMode(mode)
+        assert w.panel.view_settings().mode == ViewMode(mode)
+
+
+def test_overlay_tints_painted_foreground_with_the_opacity_set(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    doc = w.document
+    w.panel.set_view_settings(ViewSettings(ViewMode.OVERLAY, overlay_opacity=1.0, alpha_tint=0.0))
+    ys, xs = np.nonzero(doc.trimap == FOREGROUND)
+    np.testing.assert_array_equal(shown(w)[ys[0], xs[0]], FG_COLOR.astype(np.uint8))
+    w.panel.set_view_settings(ViewSettings(ViewMode.OVERLAY, overlay_opacity=0.0, alpha_tint=0.0))
+    photo8 = np.rint(doc.image * 255).astype(np.uint8)
+    assert np.abs(shown(w).astype(int) - photo8).max() <= 1
+
+
+def test_alpha_view_shows_the_alpha_in_gray(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    QTest.keyClick(w.canvas, Qt.Key.Key_2)
+    expected = np.rint(w.document.alpha * 255)
+    assert np.abs(shown(w)[..., 1].astype(int) - expected).max() <= 1
+
+
+def test_cutout_views_composite_the_estimated_foreground(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    doc = w.document
+    w.panel.set_view_settings(ViewSettings(ViewMode.COLOR, background_color=(0.0, 0.0, 1.0)))
+    expected = compositing.composite_over_color(doc.foreground, doc.alpha, (0.0, 0.0, 1.0))
+    assert np.abs(shown(w).astype(int) - np.rint(expected * 255)).max() <= 1
+    assert tuple(shown(w)[0, 0]) == (0, 0, 255)  # background-only corner shows the colour
+    QTest.keyClick(w.canvas, Qt.Key.Key_3)
+    expected = compositing.composite_over_checkerboard(doc.foreground, doc.alpha)
+    assert np.abs(shown(w).astype(int) - np.rint(expected * 255)).max() <= 1
+
+
+def test_background_image_view_moves_and_scales_the_background(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    rng = np.random.default_rng(0)
+    w.renderer.compositor.background = rng.random((30, 40, 3), dtype=np.float32)
+    QTest.keyClick(w.canvas, Qt.Key.Key_5)
+    first = shown(w)
+    w.panel.move_background(7, 3)
+    moved = shown(w)
+    assert not np.array_equal(first, moved)
+    assert w.renderer.settings.background_offset == (7, 3)
+    w.panel.zoom_background(2.0)
+    assert w.renderer.settings.background_scale == 2.0
+
+
+def test_split_view_shows_the_photo_left_and_the_cutout_right(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    doc = w.document
+    w.panel.set_view_settings(ViewSettings(ViewMode.SPLIT, split=0.5))
+    px = shown(w)
+    photo8 = np.rint(doc.image * 255).astype(np.uint8)
+    assert np.abs(px[:, :40].astype(int) - photo8[:, :40]).max() <= 1
+    cut = np.rint(compositing.composite_over_checkerboard(doc.foreground, doc.alpha) * 255)
+    assert np.abs(px[:, 40:].astype(int) - cut[:, 40:]).max() <= 1
+
+
+def test_painting_in_the_overlay_view_updates_only_the_stroke_region(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    rects = []
+    w.renderer.changed.connect(rects.append)
+    doc = w.document
+    new = doc.trimap.copy()
+    new[50:55, 5:10] = BACKGROUND
+    from matteditor.document import TrimapEdit
+    doc.apply(TrimapEdit.between(doc.trimap, new))
+    assert rects and rects[0].area < doc.bounds.area
