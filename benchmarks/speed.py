@@ -11,10 +11,17 @@ when absent) and a synthetic 12-megapixel photo with a 10% unknown band
 ``--force-pymatting-12mp``: it builds a Laplacian of the whole picture
 (about 5 GB and minutes on two cores).
 
+Then the editor's latencies: its solver thread (``matteditor.ui.worker``)
+driven headless on the 12 MP photo with fast-cf, exact and local incremental
+modes: seconds of the first solve, stroke-to-preview, stroke-to-final, the
+longest stall of the UI thread's event loop meanwhile, and the session's peak
+memory (``--no-editor`` to skip).
+
 Every (engine, case) runs in its own subprocess, so the peak memory reported
 is that run's own (``ru_maxrss`` of the child: tracemalloc does not see
 torch's or numba's allocations) and no run warms another's caches.  Seconds
-time ``estimate`` only (not loading).  SAD follows Composition-1k
+time ``estimate`` only (not loading); CPU seconds (the process's, all
+threads) are given too, since wall time on a shared machine follows the load.  SAD follows Composition-1k
 (``matteditor.metrics.sad``).  The table gives, per case and engine, seconds,
 speed-up over pymatting, peak RSS, SAD and SAD relative to pymatting's; then
 the median speed-up and SAD ratio per engine over the eval-dev cases.
@@ -48,6 +55,7 @@ class Run:
     size: str = ""
     unknown: float = 0.0
     seconds: float = float("nan")
+    cpu_seconds: float = float("nan")
     peak_mb: float = float("nan")
     sad: float = float("nan")
     error: str = ""
@@ -81,7 +89,7 @@ def synthetic_case(height: int = 3000, width: int = 4000, seed: int = 0):
     image = np.round(np.clip(image, 0, 1) * 255) / 255          # 8-bit like a photo
     # band half-width chosen so the unknown band is 10% of the picture
     perimeter = 2 * np.pi * min(height, width) * 0.33 * 1.05
-    half = 0.10 * height * width / (2 * perimeter)
+    half = 0.105 * height * width / (2 * perimeter)   # the wavy outline is a bit longer
     trimap = np.full((height, width), 128, np.uint8)
     trimap[d < -half] = 255
     trimap[d > half] = 0
@@ -129,13 +137,13 @@ def worker(args: argparse.Namespace) -> None:
 
         def estimate():
             return engine.estimate(image, trimap)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     alpha = estimate()
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - c
     from matteditor.metrics import sad
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # KiB on Linux
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "sad": sad(alpha, truth, trimap),
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak, "sad": sad(alpha, truth, trimap),
                       "size": f"{trimap.shape[1]}x{trimap.shape[0]}",
                       "unknown": float((trimap == 128).mean())}))
 
@@ -154,24 +162,137 @@ def run_child(args: argparse.Namespace, case: str, engine: str) -> Run:
         tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
         return Run(case, engine, error=f"exit {out.returncode}: {tail}")
     r = json.loads(lines[-1])
-    return Run(case, engine, r["size"], r["unknown"], r["seconds"], r["peak_mb"], r["sad"])
+    return Run(case, engine, r["size"], r["unknown"], r["seconds"], r["cpu_seconds"], r["peak_mb"],
+               r["sad"])
+
+
+# ---------------------------------------------------------------- editor latency (child process)
+
+def editor_worker(args: argparse.Namespace) -> None:
+    """Drive the editor's solver thread (matteditor.ui.worker.SolveWorker) headless on the
+    12 MP photo: a first solve, then one local stroke; print preview/final latency and
+    the longest stall of the (main-thread) event loop while the solver thread worked."""
+    import resource
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, QTimer, Slot
+
+    from matteditor.document import Rect
+    from matteditor.engines import create_engine
+    from matteditor.engines.fast_cf import FastClosedFormEngine
+    from matteditor.trimap import FOREGROUND, paint_stroke
+    from matteditor.ui.worker import SolveRequest, SolveWorker
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    image, trimap, _ = synthetic_case(args.editor_height, args.editor_width)
+    margin = None if args.local_margin < 0 else args.local_margin
+
+    def factory(name: str):
+        if name == "fast-cf":
+            return FastClosedFormEngine(local_margin=margin)
+        return create_engine(name)
+
+    worker = SolveWorker(factory)
+    thread = QThread()
+    worker.moveToThread(thread)
+    thread.start()
+
+    class Receiver(QObject):          # lives on the main thread: queued slots = what the UI sees
+        def __init__(self):
+            super().__init__()
+            self.times: dict[str, float] = {}
+            self.errors: list[str] = []
+            self.loop: QEventLoop | None = None
+
+        @Slot(object, object)
+        def on_preview(self, request, alpha):
+            self.times.setdefault("preview", time.perf_counter())
+
+        @Slot(object, object)
+        def on_alpha(self, request, alpha):
+            self.times.setdefault("final", time.perf_counter())
+
+        @Slot(object, str, str)
+        def on_failed(self, request, message, text):
+            self.errors.append(message)
+
+        @Slot(object)
+        def on_finished(self, request):
+            self.loop.quit()
+
+    rx = Receiver()
+    worker.preview_ready.connect(rx.on_preview)
+    worker.alpha_ready.connect(rx.on_alpha)
+    worker.failed.connect(rx.on_failed)
+    worker.finished.connect(rx.on_finished)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+
+    def run(revision: int, tri, rect):
+        rx.times.clear()
+        ticks.clear()
+        rx.loop = QEventLoop()
+        t0 = time.perf_counter()
+        ticks.append(t0)
+        worker.post(SolveRequest(1, revision, image, tri.copy(), rect, "fast-cf", preview=True,
+                                 foreground=False))
+        rx.loop.exec()
+        ticks.append(time.perf_counter())
+        stall = max(b - a for a, b in zip(ticks, ticks[1:]))
+        return (rx.times.get("preview", float("nan")) - t0, rx.times.get("final", float("nan")) - t0,
+                stall)
+
+    _, first, _ = run(1, trimap, None)
+    h, w = trimap.shape
+    x = w * 0.5 + min(h, w) * 0.33 - 15           # on the band, right of the subject
+    stroke = trimap.copy()
+    box = paint_stroke(stroke, [(x, h * 0.55 - 50), (x + 5, h * 0.55 + 50)], 8, FOREGROUND)
+    preview, final, stall = run(2, stroke, Rect(*box))
+    thread.quit()
+    thread.wait()
+    del app
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"first": first, "preview": preview, "final": final, "stall": stall,
+                      "peak_mb": peak, "errors": rx.errors}))
+
+
+def run_editor(args: argparse.Namespace, local_margin: int) -> str:
+    cmd = [sys.executable, __file__, "--editor-worker", "--local-margin", str(local_margin)]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return f"| {local_margin} | timeout after {args.timeout} s | | | | |"
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"| {local_margin} | exit {out.returncode}: {tail} | | | | |"
+    r = json.loads(lines[-1])
+    mode = "exact" if local_margin < 0 else f"local, margin {local_margin} px"
+    note = f" ({'; '.join(r['errors'])})" if r["errors"] else ""
+    return (f"| {mode}{note} | {r['first']:.2f} | {r['preview'] * 1000:.0f} | {r['final']:.2f} | "
+            f"{r['stall'] * 1000:.0f} | {r['peak_mb']:.0f} |")
 
 
 # ---------------------------------------------------------------- report
 
 def table(runs: list[Run], engines: list[str]) -> list[str]:
     base = {r.case: r for r in runs if r.engine == PYMATTING and not r.error}
-    head = "| case | size | unknown | engine | seconds | speed-up | peak MB | SAD | SAD vs pymatting |"
-    rows = [head, "|" + "---|" * 9]
+    head = ("| case | size | unknown | engine | seconds | CPU s | speed-up (wall) | speed-up (CPU) "
+            "| peak MB | SAD | SAD vs pymatting |")
+    rows = [head, "|" + "---|" * 11]
     for r in runs:
         ref = base.get(r.case)
         if r.error:
-            rows.append(f"| {r.case} | {r.size} | | {r.engine} | {r.error} | | | | |")
+            rows.append(f"| {r.case} | {r.size} | | {r.engine} | {r.error} | | | | | | |")
             continue
         speed = f"{ref.seconds / r.seconds:.2f}x" if ref else "-"
+        speed_cpu = f"{ref.cpu_seconds / r.cpu_seconds:.2f}x" if ref else "-"
         rel = f"{(r.sad / ref.sad - 1) * 100:+.1f}%" if ref and ref.sad > 0 else "-"
         rows.append(f"| {r.case} | {r.size} | {r.unknown * 100:.1f}% | {r.engine} | {r.seconds:.2f} | "
-                    f"{speed} | {r.peak_mb:.0f} | {r.sad:.2f} | {rel} |")
+                    f"{r.cpu_seconds:.2f} | {speed} | {speed_cpu} | {r.peak_mb:.0f} | {r.sad:.2f} | {rel} |")
     rows.append("")
     for engine in engines:
         if engine == PYMATTING:
@@ -181,11 +302,13 @@ def table(runs: list[Run], engines: list[str]) -> list[str]:
         if not pairs:
             continue
         speedups = [b.seconds / r.seconds for b, r in pairs]
+        cpu_speedups = [b.cpu_seconds / r.cpu_seconds for b, r in pairs]
         sad_ratio = [r.sad / b.sad for b, r in pairs if b.sad > 0]
         total = sum(r.sad for _, r in pairs) / sum(b.sad for b, _ in pairs)
         rows.append(f"**{engine}** over {len(pairs)} eval-dev cases: median speed-up "
                     f"{statistics.median(speedups):.2f}x (min {min(speedups):.2f}x, max "
-                    f"{max(speedups):.2f}x); SAD ratio to pymatting median "
+                    f"{max(speedups):.2f}x), in CPU seconds {statistics.median(cpu_speedups):.2f}x; "
+                    f"SAD ratio to pymatting median "
                     f"{statistics.median(sad_ratio):.4f}, summed SAD ratio {total:.4f}")
         rows.append("")
     return rows
@@ -205,12 +328,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
     p.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     p.add_argument("--markdown", type=Path, help="also write the table to this file")
+    p.add_argument("--no-editor", action="store_true",
+                   help="skip the editor latency rows (solver thread driven headless, 12 MP photo)")
+    p.add_argument("--local-margins", default="-1,64",
+                   help="fast-cf incremental modes for the editor rows: -1 exact, N local margin")
+    p.add_argument("--editor-worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--local-margin", type=int, default=-1, help=argparse.SUPPRESS)
+    p.add_argument("--editor-height", type=int, default=3000, help=argparse.SUPPRESS)
+    p.add_argument("--editor-width", type=int, default=4000, help=argparse.SUPPRESS)
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--case", help=argparse.SUPPRESS)
     p.add_argument("--engine", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
         worker(args)
+        return 0
+    if args.editor_worker:
+        editor_worker(args)
         return 0
     engines = [PYMATTING] + [e for e in args.engines.split(",") if e]
     cases: list[str] = []
@@ -237,7 +371,17 @@ def main(argv: list[str] | None = None) -> int:
     header = [f"# speed: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
               f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
               f"device {args.device or 'best'}", ""]
-    text = "\n".join(header + table(runs, engines))
+    editor: list[str] = []
+    if not args.no_editor:
+        editor = ["", "Editor, 12 MP photo, fast-cf: first solve, then one local stroke "
+                  "(solver thread driven headless; times as the UI thread receives them)", "",
+                  "| incremental mode | first solve s | stroke-to-preview ms | stroke-to-final s "
+                  "| longest event-loop stall ms | peak MB (session) |", "|---|---|---|---|---|---|"]
+        for margin in (int(m) for m in args.local_margins.split(",") if m):
+            row = run_editor(args, margin)
+            print(row, file=sys.stderr, flush=True)
+            editor.append(row)
+    text = "\n".join(header + table(runs, engines) + editor)
     print(text)
     if args.markdown:
         from matteditor.imageio import atomic_write

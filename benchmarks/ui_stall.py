@@ -33,6 +33,7 @@ from matteditor.trimap import trimap_from_mask  # noqa: E402
 from matteditor.ui.app import create_application  # noqa: E402
 from matteditor.ui.main_window import MainWindow  # noqa: E402
 from matteditor.ui.recovery import RecoveryStore  # noqa: E402
+from matteditor.ui.solve import wait_for_solvers  # noqa: E402
 
 HEARTBEAT_MS = 5
 PAN_MS = 16
@@ -59,13 +60,17 @@ class Probe:
         self.phase = "solving"
         self.stalls: dict[str, list[float]] = {"solving": [], "result": []}
         self.paints: list[float] = []
-        self._last = time.perf_counter()
+        self.worst: list[tuple[float, float, str]] = []  # (lateness ms, at s, solver step)
+        self.step = "starting"
+        self.start = self._last = time.perf_counter()
 
     def beat(self) -> None:
         now = time.perf_counter()
         lateness = (now - self._last) * 1000 - HEARTBEAT_MS
         self._last = now
         self.stalls[self.phase].append(max(0.0, lateness))
+        if lateness > 100:
+            self.worst.append((lateness, self._last - self.start - lateness / 1000, self.step))
 
 
 def stats(values: list[float]) -> str:
@@ -74,6 +79,28 @@ def stats(values: list[float]) -> str:
     a = np.asarray(values)
     return (f"max {a.max():7.1f} ms   p99 {np.percentile(a, 99):6.1f} ms   "
             f"median {np.median(a):5.1f} ms   ({a.size} samples)")
+
+
+def paint_stroke_timed(canvas, w: int, h: int, moves: int = 60) -> list[float]:
+    """Paint one 120-px foreground stroke across the photo at fit zoom with simulated
+    mouse events; the time of each move, trimap write, recomposition and repaint."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    canvas.fit()
+    canvas.set_brush_size(120)
+    pts = [QPoint(int(canvas.offset.x() + (0.2 + 0.6 * i / moves) * w * canvas.scale),
+                  int(canvas.offset.y() + (0.3 + 0.3 * i / moves) * h * canvas.scale))
+           for i in range(moves + 1)]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[0])
+    times = []
+    for p in pts[1:]:
+        t = time.perf_counter()
+        QTest.mouseMove(canvas, p)
+        canvas.repaint()
+        times.append((time.perf_counter() - t) * 1000)
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
+    return times
 
 
 def main() -> int:
@@ -109,19 +136,15 @@ def main() -> int:
 
     window.solver.result_shown.connect(on_shown)
     window.solver.busy_changed.connect(lambda busy: stamp(f"solver busy={busy}"))
-    # Results make the UI recompose the whole 12 MP view: count those beats apart.
-    renderer_refresh = None
+    # A result makes the UI swap in a recomposed 12 MP view: count the beat after
+    # each whole-view change apart from the beats while the solver works.
 
     t1 = time.perf_counter()
     window.solver.engine = a.engine
     window.set_document(Document(image, trimap))
     stamp(f"document opened (view composed in {(time.perf_counter() - t1) * 1000:.0f} ms)")
-    renderer_refresh = window.renderer.refresh
-
-    def timed_refresh(rect=None):
-        probe.phase = "result"
-        renderer_refresh(rect)
-    window.renderer.refresh = timed_refresh  # type: ignore[method-assign]
+    window.renderer.changed.connect(lambda rect: setattr(probe, "phase", "result")
+                                    if rect.area == w * h else None)
 
     canvas = window.canvas
     step = [0]
@@ -137,17 +160,22 @@ def main() -> int:
         probe.paints.append((time.perf_counter() - t) * 1000)
         probe.phase = "solving"
 
+    probe.start, probe._last = start, time.perf_counter()  # document already open
+    window.solver.progress.connect(lambda f, msg: setattr(probe, "step", msg))
     heart = QTimer()
     heart.timeout.connect(probe.beat)
     heart.start(HEARTBEAT_MS)
     panner = QTimer()
     panner.timeout.connect(pan)
     panner.start(PAN_MS)
-    QTimer.singleShot(int(a.seconds * 1000), app.quit)
+    def finish() -> None:
+        heart.stop()
+        panner.stop()
+        app.quit()
+    QTimer.singleShot(int(a.seconds * 1000), finish)
     app.exec()
-    heart.stop()
-    panner.stop()
     window.solver.cancel()
+    stroke_ms = paint_stroke_timed(canvas, w, h)
     window.undo_stack.setClean()
 
     for e in events:
@@ -155,7 +183,11 @@ def main() -> int:
     print(f"event-loop stall while the solver works: {stats(probe.stalls['solving'])}")
     print(f"event-loop stall as results arrive:     {stats(probe.stalls['result'])}")
     print(f"canvas repaint (fit zoom and 100 %):    {stats(probe.paints)}")
+    for lateness, at, step in sorted(probe.worst, reverse=True)[:5]:
+        print(f"  stall {lateness:6.0f} ms at {at:5.1f} s during: {step}")
+    print(f"brush stroke, per mouse move incl. repaint: {stats(stroke_ms)}")
     window.close()
+    wait_for_solvers()
     return 0
 
 

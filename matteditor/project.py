@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import ExportError, ImageLoadError, MatteError, ProjectError
+from .errors import ImageLoadError, MatteError, ProjectError
 from .imageio import ImageLimits, atomic_write, encode_image, load_image
 from .trimap import check_trimap
 

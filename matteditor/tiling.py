@@ -92,8 +92,9 @@ class SolveReport:
     """What the last :meth:`SolveSession.solve` did."""
 
     tiles: int
-    solved_tiles: int
+    solved_tiles: int        # tiles (re)solved, in full or locally
     solved_pixels: int
+    local_tiles: int = 0     # of which solved only around the edit (approximate)
 
 
 class SolveSession:
@@ -105,17 +106,28 @@ class SolveSession:
     from the previous alpha where there is one.  Not thread-safe: one worker
     owns a session.
 
+    One unknown band around a subject is one tile, so by default an edit
+    anywhere re-solves all of it.  With ``local_margin`` set, a changed tile
+    much larger than the edit is re-solved only within ``local_margin``
+    pixels of the edit's bounding box, the previous alpha fixed around it:
+    fast, and not bit-identical to a full solve (the change of alpha beyond
+    the margin is dropped), so an editor would follow it with a full solve.
+
     Args:
         settings: solver settings.
         device: torch device name.
         margin: tile margin (see :func:`unknown_tiles`).
+        local_margin: see above; None (default) for exact solves only.
     """
 
     def __init__(self, settings: CFSettings = CFSettings(), device: str = "cpu",
-                 margin: int | None = None) -> None:
+                 margin: int | None = None, local_margin: int | None = None) -> None:
+        if local_margin is not None and local_margin < 0:
+            raise ValueError(f"local_margin must be >= 0, got {local_margin}")
         self.settings = settings
         self.device = device
         self.margin = margin
+        self.local_margin = local_margin
         self._image: np.ndarray | None = None
         self.last_report: SolveReport | None = None
         self.reset()
@@ -156,15 +168,25 @@ class SolveSession:
         unknown = trimap == UNKNOWN
         alpha = (trimap == FOREGROUND).astype(np.float32)
         solve = np.zeros_like(unknown)
-        dirty = 0
+        dirty = local = 0
+        edit = self._edit_region(trimap)
         for tile in tiles:
             rows, cols = tile.slices
             if (self._trimap is not None and tile in self._tiles
                     and np.array_equal(self._trimap[rows, cols], trimap[rows, cols])):
                 alpha[rows, cols] = self._alpha[rows, cols]
+                continue
+            dirty += 1
+            region = edit.intersect(tile) if edit is not None else None
+            if region is not None and 2 * region.area < tile.area:
+                # outside the region the trimap is unchanged, so pixels unknown
+                # now were unknown before and hold a solved alpha
+                alpha[rows, cols] = np.where(unknown[rows, cols], self._alpha[rows, cols],
+                                             alpha[rows, cols])
+                solve[region.slices] = unknown[region.slices]
+                local += 1
             else:
                 solve[rows, cols] = unknown[rows, cols]
-                dirty += 1
         n_solve = int(solve.sum())
         if n_solve:
             x0 = None
@@ -178,5 +200,15 @@ class SolveSession:
         self._trimap = trimap.copy()
         self._alpha = alpha
         self._tiles = frozenset(tiles)
-        self.last_report = SolveReport(len(tiles), dirty, n_solve)
+        self.last_report = SolveReport(len(tiles), dirty, n_solve, local)
         return alpha.copy()
+
+    def _edit_region(self, trimap: np.ndarray) -> Rect | None:
+        """Bounding box of the trimap change grown by ``local_margin`` (None: no local solves)."""
+        if self.local_margin is None or self._trimap is None:
+            return None
+        changed = Rect.of_mask(self._trimap != trimap)
+        if changed.empty:
+            return None
+        h, w = trimap.shape
+        return changed.grow(self.local_margin, w, h)

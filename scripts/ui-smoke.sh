@@ -28,7 +28,7 @@ cat > "$WORK/config/matteditor/matteditor.conf" <<CONF
 export_folder=$OUT
 CONF
 
-Xvfb "$DISPLAY_NUM" -screen 0 1440x900x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+Xvfb "$DISPLAY_NUM" -screen 0 1280x820x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
 XVFB_PID=$!
 EDITOR_PID=""
 cleanup() {

@@ -52,6 +52,28 @@ def drag(points: list[tuple[int, int]]) -> None:
     xdo("mouseup", "1")
 
 
+def load_background(path: Path) -> None:
+    """Write a sunset-like gradient and open it through View > Background image."""
+    from matteditor.imageio import save_image
+
+    yy, xx = np.mgrid[0:300, 0:450].astype(np.float32)
+    sky = np.stack([0.95 - yy / 900, 0.55 - yy / 700 + xx / 3000, 0.35 + yy / 600], axis=2)
+    hills = yy > 210 + 25 * np.sin(xx / 60)
+    sky[hills] = (0.15, 0.35, 0.2)
+    save_image(path, np.clip(sky, 0, 1))
+    xdo("key", "ctrl+shift+b")
+    time.sleep(1.5)
+    xdo("type", "--delay", "20", str(path))
+    xdo("key", "Return")
+    time.sleep(1.5)
+    focus_editor()
+
+
+def focus_editor() -> None:
+    """Without a window manager nobody hands the keyboard back after a dialog."""
+    xdo("search", "--onlyvisible", "--name", "matteditor", "windowfocus")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--log", type=Path, required=True)
@@ -80,6 +102,8 @@ def main() -> int:
     wait_for(a.log, r"foreground colours shown for revision", a.timeout, mark)
     time.sleep(0.5)
     for key, name in VIEWS.items():
+        if key == 5:
+            load_background(a.out / "background.png")
         xdo("key", str(key))
         time.sleep(1.2)
         shot(a.docs / f"view-{key}-{name}.png")

@@ -169,3 +169,15 @@ def test_settings_reject_nonsense():
         CFSettings(radius=0)
     with pytest.raises(ValueError):
         CFSettings(dtype="float16")
+
+
+def test_alternating_preview_and_full_images_keep_both_caches():
+    image, trimap, _ = soft_disk_case()
+    small_image, small_trimap = image[::2, ::2].copy(), trimap[::2, ::2].copy()
+    engine = FastClosedFormEngine(settings=FAST)
+    engine.estimate(image, trimap)
+    engine.estimate(small_image, small_trimap)
+    engine.estimate(image, trimap)
+    assert engine.session.last_report.solved_tiles == 0
+    engine.estimate(small_image, small_trimap)
+    assert engine.session.last_report.solved_tiles == 0

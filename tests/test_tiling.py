@@ -52,7 +52,7 @@ def test_tiles_keep_a_known_margin_of_two_radii_inside_the_image():
     trimap[10:20, 12:15] = 128
     (tile,) = unknown_tiles(trimap, radius=2)
     assert tile == Rect(12 - 4, 10 - 4, 15 + 4, 20 + 4)
-    (edge,) = unknown_tiles(np.pad(trimap[10:, 12:], ((0, 0), (0, 0))), radius=1)
+    (edge,) = unknown_tiles(trimap[10:, 12:], radius=1)
     assert edge.x0 == 0 and edge.y0 == 0
 
 
@@ -156,3 +156,36 @@ def test_solve_without_image_or_with_wrong_trimap_size_raises():
     session.set_image(np.zeros((10, 12, 3), np.float32))
     with pytest.raises(TrimapError):
         session.solve(np.zeros((12, 10), np.uint8))
+
+
+def test_local_mode_solves_only_near_the_edit_and_recovers_most_of_the_change():
+    image, trimap = two_blob_case(64, 160)
+    band = trimap.copy()
+    band[24:40, 2:158] = np.where(band[24:40, 2:158] == 0, 128, band[24:40, 2:158])  # one long tile
+    session = SolveSession(TIGHT, local_margin=24)
+    session.set_image(image)
+    before = session.solve(band)
+    assert session.last_report.tiles == 1
+    edited = band.copy()
+    edited[29:35, 88:94] = 255                     # a foreground stroke in the band
+    local = session.solve(edited)
+    report = session.last_report
+    assert report.local_tiles == 1 and report.solved_pixels < (edited == 128).sum() / 2
+    fresh = SolveSession(TIGHT)
+    fresh.set_image(image)
+    full = fresh.solve(edited)
+    unknown = edited == 128
+    assert np.all(local[edited == 255] == 1)
+    # approximate by design: the alpha change beyond the margin is dropped
+    assert np.abs(local - full)[unknown].mean() < 0.1 * np.abs(before - full)[unknown].mean()
+
+
+def test_exact_mode_resolves_the_whole_changed_tile():
+    image, trimap = two_blob_case()
+    session = SolveSession(TIGHT)
+    session.set_image(image)
+    session.solve(trimap)
+    edited = trimap.copy()
+    edited[21:27, 79:84] = 255
+    session.solve(edited)
+    assert session.last_report.local_tiles == 0

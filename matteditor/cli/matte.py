@@ -122,7 +122,11 @@ def matte_one(engine: Engine, job: Job, spec: OutputSpec, progress=None) -> None
     image = load_image(job.image)
     trimap = load_trimap(job.trimap, image.shape[:2])
     alpha = engine.estimate(image, trimap, progress=progress)
-    foreground = estimate_foreground(image, alpha) if spec.needs_foreground() else None
+    foreground = None
+    if spec.needs_foreground():
+        if progress is not None:
+            progress(1.0, "estimating foreground colours")
+        foreground = estimate_foreground(image, alpha)
     save_image(job.output, spec.render(image, alpha, foreground, job.output), bits=spec.bits)
 
 

@@ -3,9 +3,11 @@ behind the engine interface.
 
 Same matte as pymatting's ``estimate_alpha_cf`` (epsilon 1e-7, radius 1),
 but the Laplacian is never built: products use box filters, only blocks
-around the unknown pixels are computed, and the solve runs coarse to fine.
-The engine keeps a :class:`~matteditor.tiling.SolveSession` for the last
-image, so re-estimating after a trimap edit re-solves only the changed tiles.
+around the unknown pixels are computed, and conjugate gradients run with a
+two-level preconditioner (Jacobi + colour-affine aggregates).
+The engine keeps a :class:`~matteditor.tiling.SolveSession` for each of the
+last two images (the editor alternates a reduced preview and the full photo),
+so re-estimating after a trimap edit re-solves only the changed tiles.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from .base import CancelToken, Engine, ProgressFn
 
 log = logging.getLogger(__name__)
 
+_SESSIONS = 2   # images whose last solve is kept (preview + full size)
+
 
 def _cuda_available() -> bool:
     import torch
@@ -31,15 +35,18 @@ class FastClosedFormEngine(Engine):
     name = "fast-cf"
     label = "Closed-form (fast)"
     description = ("Closed-form matting (Levin et al. 2008) with a matrix-free torch solver: "
-                   "box-filter Laplacian, conjugate gradients, coarse to fine, changed tiles only")
+                   "box-filter Laplacian, two-level preconditioned CG, changed tiles only")
 
-    def __init__(self, device: str = "cpu", settings: CFSettings = CFSettings()) -> None:
+    def __init__(self, device: str = "cpu", settings: CFSettings = CFSettings(),
+                 local_margin: int | None = None) -> None:
+        """``local_margin``: see :class:`~matteditor.tiling.SolveSession` (None: exact solves)."""
         super().__init__(device)
         # imported here: it loads torch, which listing the engines does not need
         from ..tiling import SolveSession
 
         self.settings = settings
-        self._session = SolveSession(settings, device)
+        self._new_session = lambda: SolveSession(settings, device, local_margin=local_margin)
+        self._sessions: list = []          # most recently used last
 
     @classmethod
     def devices(cls) -> tuple[str, ...]:
@@ -47,14 +54,23 @@ class FastClosedFormEngine(Engine):
 
     @property
     def session(self):
-        """The incremental session of the last image (for callers that want its report)."""
-        return self._session
+        """The incremental session of the last image solved (for its ``last_report``)."""
+        return self._sessions[-1] if self._sessions else None
+
+    def _session_for(self, image: np.ndarray):
+        for i, session in enumerate(self._sessions):
+            known = session.image
+            if known.shape == image.shape and np.array_equal(known, image):
+                self._sessions.append(self._sessions.pop(i))
+                return session
+        session = self._new_session()
+        session.set_image(image)
+        self._sessions = self._sessions[-(_SESSIONS - 1):] + [session]
+        return session
 
     def _estimate(self, image: np.ndarray, trimap: np.ndarray,
                   progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
-        current = self._session.image
-        if current is None or current.shape != image.shape or not np.array_equal(current, image):
-            self._session.set_image(image)
+        session = self._session_for(image)
 
         def hook(fraction: float) -> None:
             cancel.raise_if_cancelled()
@@ -62,7 +78,7 @@ class FastClosedFormEngine(Engine):
 
         progress(0.0, f"{self.label}: preparing")
         try:
-            return self._session.solve(trimap, hook)
+            return session.solve(trimap, hook)
         except Cancelled:
             log.debug("fast-cf solve cancelled")
             raise

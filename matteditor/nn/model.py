@@ -93,9 +93,13 @@ class DIMNet(nn.Module):
                 nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
+        # The encoder sees Caffe-scale input (about +-128, what VGG weights
+        # expect); from scratch, shrink the first layer so that activations
+        # start at unit scale.  (VGG initialisation overwrites this layer.)
+        with torch.no_grad():
+            self.encoder[0].convs[0].weight /= 127.5
         # The residual starts near zero, so refinement begins as the identity.
         nn.init.normal_(self.refine[-1].weight, std=1e-3)
-        nn.init.normal_(self.raw_alpha.weight, std=1e-2)
 
     def encoder_input(self, image: torch.Tensor, trimap: torch.Tensor,
                       classical: torch.Tensor | None) -> torch.Tensor:

@@ -33,12 +33,15 @@ def _atomic_save(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[st
 
 def save_weights(path: str | Path, model: DIMNet, *, half: bool = True,
                  info: dict[str, str] | None = None) -> None:
-    """Write ``model``'s weights atomically; floats stored as fp16 when ``half``
-    (halves the file; the network is evaluated in fp32 or fp16 anyway)."""
+    """Write ``model``'s weights atomically; parameters stored as fp16 when
+    ``half`` (halves the file; the network is evaluated in fp32 or fp16
+    anyway).  Buffers (batch-norm statistics) stay fp32: running variances
+    can exceed fp16's range."""
+    params = {name for name, _ in model.named_parameters()}
     tensors = {}
     for name, t in model.state_dict().items():
         t = t.detach().cpu()
-        if half and t.is_floating_point():
+        if half and t.is_floating_point() and name in params:
             t = t.half()
         tensors[name] = t.contiguous()
     metadata = {"format": FORMAT, "config": model.config.to_json()}

@@ -28,7 +28,7 @@ import torch
 from .blocks import BlockLayout
 
 _FUNCS = 4   # constant, R, G, B
-_ORDERING = "MMD_AT_PLUS_A"  # symmetric matrix: minimum degree on A^T + A fills far less than COLAMD
+_ORDERING = "COLAMD"  # scipy's default; MMD_AT_PLUS_A orders far more slowly here
 
 
 class AggregateCoarseSpace:
@@ -40,10 +40,12 @@ class AggregateCoarseSpace:
         colours: B x 3 x S x S float colours at the block interiors.
         layout: the block layout (for the aggregates' places in the picture).
         size: aggregate side; divides the block side.
+        tick: called with the fraction of the probing done (may raise to cancel).
     """
 
     def __init__(self, apply_a: Callable[[torch.Tensor], torch.Tensor], mask: torch.Tensor,
-                 colours: torch.Tensor, layout: BlockLayout, size: int) -> None:
+                 colours: torch.Tensor, layout: BlockLayout, size: int,
+                 tick: Callable[[float], None] = lambda fraction: None) -> None:
         b, s, _ = mask.shape
         if s % size:
             raise ValueError(f"aggregate size {size} must divide the block size {s}")
@@ -58,7 +60,7 @@ class AggregateCoarseSpace:
         fields = torch.cat([m, centred], dim=1)                                # B x 4 x S x S
         norms = torch.sqrt(self._restrict_raw(fields * fields))
         self._fields = fields / self._prolong_raw(torch.where(norms > 0, norms, 1.0))
-        self._matrix_lu = self._assemble(apply_a, layout, b)
+        self._matrix_lu = self._assemble(apply_a, layout, b, tick)
 
     # per-aggregate sums and their adjoint (piecewise-constant spreading)
     def _restrict_raw(self, x: torch.Tensor) -> torch.Tensor:
@@ -78,7 +80,7 @@ class AggregateCoarseSpace:
         """Z c: B x 4 x n x n -> B x S x S."""
         return (self._fields * self._prolong_raw(c)).sum(1)
 
-    def _assemble(self, apply_a, layout: BlockLayout, nblocks: int):
+    def _assemble(self, apply_a, layout: BlockLayout, nblocks: int, tick):
         n = self._n
         dev = self._fields.device
         # aggregate coordinates in the whole picture's aggregate grid
@@ -109,6 +111,7 @@ class AggregateCoarseSpace:
                                  + torch.arange(_FUNCS, device=dev).view(1, -1, 1, 1))[ok])
                     cols.append((j.unsqueeze(1) * _FUNCS + f).expand_as(zy)[ok])
                     vals.append(zy[ok])
+                    tick((len(vals)) / (9 * _FUNCS))
         size = nblocks * n * n * _FUNCS
         r = torch.cat(rows).cpu().numpy()
         c = torch.cat(cols).cpu().numpy()

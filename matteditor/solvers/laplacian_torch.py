@@ -85,7 +85,7 @@ class BlockLaplacian:
         self._img_pad = img.to(dtype)
         self._img = interior.to(dtype)
         self._mu = mu.to(dtype)
-        self._inv = (inv / area).to(dtype)          # folds the 1/|w| of the window means
+        self._inv = (inv / area).to(dtype).contiguous()   # folds the 1/|w| of the window means
         self._valid_w = (valid / area).to(dtype)
         count = box_sum_valid(valid, r)[:, 0]                               # B x S x S
         self._count = count.to(dtype)
@@ -111,12 +111,26 @@ class BlockLaplacian:
             B x S x S, S = P - 4r.
         """
         r = self.radius
-        pp = p.unsqueeze(1)
-        sum_p = box_sum_valid(pp, r)                                        # B x 1 x Q x Q
-        s = box_sum_valid(self._img_pad * pp, r)
+        b, side, _ = p.shape
+        # window sums of p and of I p, in one pass over a 4-channel buffer
+        buf = torch.empty((b, 4, side, side), dtype=p.dtype, device=p.device)
+        buf[:, 0] = p
+        torch.mul(self._img_pad, p.unsqueeze(1), out=buf[:, 1:])
+        sums = box_sum_valid(buf, r)                                        # B x 4 x Q x Q
+        sum_p = sums[:, :1]
+        s = sums[:, 1:]
         s -= self._mu * sum_p
-        a = (self._inv * s.unsqueeze(1)).sum(2)                             # B x 3 x Q x Q
-        b = sum_p * self._valid_w - (a * self._mu).sum(1, keepdim=True)
-        ab = box_sum_valid(torch.cat([a, b], dim=1), r)                     # B x 4 x S x S
+        # a = D s, D symmetric: column j of D is self._inv[:, j]
+        ab = torch.empty_like(sums)
+        a = ab[:, :3]
+        torch.mul(self._inv[:, 0], s[:, 0:1], out=a)
+        a.addcmul_(self._inv[:, 1], s[:, 1:2])
+        a.addcmul_(self._inv[:, 2], s[:, 2:3])
+        torch.mul(sum_p, self._valid_w, out=ab[:, 3:])
+        ab[:, 3:] -= (a * self._mu).sum(1, keepdim=True)
+        ab = box_sum_valid(ab, r)                                           # B x 4 x S x S
         inner = p[:, 2 * r:-2 * r, 2 * r:-2 * r]
-        return self._count * inner - (ab[:, :3] * self._img).sum(1) - ab[:, 3]
+        out = self._count * inner
+        out -= (ab[:, :3] * self._img).sum(1)
+        out -= ab[:, 3]
+        return out

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from . import settings as prefs
 from .main_window import MainWindow
+from .solve import wait_for_solvers
 from .theme import apply_dark_theme, icon
 
 log = logging.getLogger(__name__)
@@ -62,4 +63,6 @@ def run(image: str | None = None, trimap: str | None = None) -> int:
             log.warning("could not open %s", image)
     else:
         _offer_recovery(window)
-    return app.exec()
+    code = app.exec()
+    wait_for_solvers()  # the window is gone; let an uninterruptible solve step end
+    return code

@@ -29,12 +29,24 @@ class DisplayBuffer:
         self._views: list[np.ndarray] = []
         w, h = width, height
         while True:
-            image, view = rgb_image(h, w)
+            image, view = rgb_image(h, w, fill=False)
             self.levels.append(image)
             self._views.append(view)
             if max(w, h) <= MIN_LEVEL_SIDE:
                 break
             w, h = (w + 1) // 2, (h + 1) // 2
+
+    @classmethod
+    def from_pixels(cls, rgb: np.ndarray) -> "DisplayBuffer":
+        """A buffer holding uint8 H x W x 3 ``rgb`` (safe to build off the UI thread:
+        QImage, unlike QPixmap, may be used from any thread)."""
+        h, w = rgb.shape[:2]
+        buf = cls(w, h)
+        buf._views[0][...] = rgb
+        for k in range(1, len(buf.levels)):
+            prev, dst = buf._views[k - 1], buf._views[k]
+            dst[...] = cv2.resize(prev, (dst.shape[1], dst.shape[0]), interpolation=cv2.INTER_AREA)
+        return buf
 
     @property
     def bounds(self) -> Rect:

@@ -41,6 +41,11 @@ class FileController:
         self.w.statusBar().showMessage(f"{title}: {error}")
         QMessageBox.warning(self.w, title, str(error))
 
+    def _refocus(self) -> None:
+        """Give the keyboard back to the canvas after a dialog (some window managers don't)."""
+        self.w.activateWindow()
+        self.w.canvas.setFocus()
+
     def _folder(self) -> str:
         doc = self.w.document
         return str(doc.path.parent) if doc is not None and doc.path else str(Path.home())
@@ -187,6 +192,7 @@ class FileController:
     def background_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.w, "Background image", self._folder(),
                                               IMAGE_FILTER)
+        self._refocus()
         if path:
             self.set_background(Path(path))
 
@@ -210,7 +216,9 @@ class FileController:
             return
         folder = self.w.qs.value("files/export_folder")
         dialog = ExportDialog(doc, Path(folder) if folder else None, self.w)
-        if dialog.exec():
+        accepted = dialog.exec()
+        self._refocus()
+        if accepted:
             self.export_to(dialog.options())
 
     def export_to(self, options: ExportOptions) -> bool:

@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         self.document: Document | None = None
         self.renderer: ViewRenderer | None = None
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.canvas = Canvas()
         self.setCentralWidget(self.canvas)
         self.solver = SolveController(engine_factory, preview_side, self)
@@ -216,10 +216,7 @@ class MainWindow(QMainWindow):
                                background_color=v.background_color, split=v.split)
 
     def _apply_session(self, s: SessionSettings) -> None:
-        engines = available_engines()
-        engine = s.engine if s.engine in engines else "closed-form"
-        if engine not in engines:
-            engine = next(iter(engines))
+        engine = s.engine if s.engine in available_engines() else prefs.default_engine()
         self.solver.engine = engine
         self.panel.set_engine(engine)
         self.canvas.set_brush_size(s.brush_size)
@@ -232,6 +229,7 @@ class MainWindow(QMainWindow):
     def set_document(self, document: Document | None, settings: SessionSettings | None = None) -> None:
         if self.renderer is not None:
             self.renderer.detach()
+            self.renderer.deleteLater()  # frees its buffers (a 12 MP view is ~100 MB)
         self.document = document
         self.undo_stack.clear()
         self.undo_stack.setClean()
@@ -317,6 +315,9 @@ class MainWindow(QMainWindow):
             box.setModal(False)
             box.show()
             self._error_box = box
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
 
     def _update_zoom_label(self) -> None:
         self.zoom_label.setText(f"{self.canvas.scale * 100:.0f}%")

@@ -7,16 +7,19 @@ arrays through this module.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PySide6.QtGui import QImage  # noqa: F401  (must precede qimage2ndarray)
 
 import qimage2ndarray
 
 
-def rgb_image(height: int, width: int) -> tuple[QImage, np.ndarray]:
-    """A new opaque RGB32 QImage and a writable H x W x 3 uint8 view of its pixels."""
+def rgb_image(height: int, width: int, fill: bool = True) -> tuple[QImage, np.ndarray]:
+    """A new opaque RGB32 QImage (black, or uninitialised when ``fill`` is False)
+    and a writable H x W x 3 uint8 view of its pixels."""
     image = QImage(width, height, QImage.Format.Format_RGB32)
-    image.fill(0)
+    if fill:
+        image.fill(0)
     return image, qimage2ndarray.rgb_view(image)
 
 
@@ -31,5 +34,11 @@ def rgba8_to_qimage(rgba: np.ndarray) -> QImage:
 
 
 def to_uint8(values: np.ndarray) -> np.ndarray:
-    """float in [0, 1] -> uint8 in [0, 255], rounded."""
-    return (np.clip(values, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    """float32 in [0, 1] -> uint8 in [0, 255], rounded to nearest.
+
+    cv2.convertScaleAbs rounds and saturates in one threaded pass (numpy's
+    clip/scale/cast takes ~10x longer on a 12 MP photo); negative values
+    are zeroed first because it takes the absolute value.
+    """
+    v = np.asarray(values, dtype=np.float32)
+    return cv2.convertScaleAbs(np.maximum(v, 0.0), alpha=255.0)

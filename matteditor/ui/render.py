@@ -1,9 +1,17 @@
-"""Keeps the on-screen view in step with the document and the view settings."""
+"""Keeps the on-screen view in step with the document and the view settings.
+
+Small edits (a stroke) are recomposed at once on the UI thread, for their
+rectangle only.  Whole-view recompositions (a new alpha, another view) of
+large photos run on a compose thread and the finished buffer is swapped in;
+rectangles painted meanwhile are recomposed onto it, so nothing is lost.
+Small photos are composed synchronously (simpler, and instant anyway).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -14,25 +22,44 @@ from .views import Compositor, ViewMode, ViewSettings
 
 log = logging.getLogger(__name__)
 
+ASYNC_PIXELS = 2_000_000  # compose larger views off the UI thread
+
 
 class ViewRenderer(QObject):
     """Composes the current view into a :class:`DisplayBuffer` as things change."""
 
-    changed = Signal(object)  # Rect (image pixels) that now looks different
+    changed = Signal(object)               # Rect (image pixels) that now looks different
+    _composed = Signal(object, object)     # settings, DisplayBuffer or None (compose thread)
 
     def __init__(self, document: Document, settings: ViewSettings = ViewSettings(),
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, async_pixels: int = ASYNC_PIXELS) -> None:
         super().__init__(parent)
         self.document = document
         self.settings = settings
         self.compositor = Compositor(document)
         w, h = document.size
-        self.buffer = DisplayBuffer(w, h)
+        self._executor: ThreadPoolExecutor | None = None
+        self._running = False
+        self._pending = False
+        self._painted: Rect | None = None  # regions recomposed while a full compose runs
+        if w * h >= async_pixels:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="matteditor-compose")
+            self._composed.connect(self._on_composed)
+            self.buffer = DisplayBuffer.from_pixels(self.compositor.photo8)  # until composed
+        else:
+            self.buffer = DisplayBuffer(w, h)
         document.subscribe(self._on_change)
         self.refresh()
 
+    @property
+    def composing(self) -> bool:
+        return self._running
+
     def detach(self) -> None:
         self.document.unsubscribe(self._on_change)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     def set_settings(self, settings: ViewSettings) -> None:
         if settings != self.settings:
@@ -42,18 +69,65 @@ class ViewRenderer(QObject):
     def set_background(self, background: np.ndarray | None) -> None:
         """Background photo for the cutout-on-image view (float32 H x W x 3)."""
         self.compositor.background = background
-        if self.settings.mode in (ViewMode.IMAGE,):
+        if self.settings.mode is ViewMode.IMAGE:
             self.refresh()
 
     def refresh(self, rect: Rect | None = None) -> None:
         """Recompose ``rect`` (or everything) and tell the canvas."""
+        regional = rect is not None and self.settings.mode.regional
+        if regional and self._running:
+            self._painted = rect.union(self._painted)
+        if regional or self._executor is None:
+            start = time.perf_counter()
+            done, pixels = self.compositor.render(self.settings, rect)
+            changed = self.buffer.write(done, pixels)
+            if rect is None:
+                log.debug("composed %s (%dx%d) in %.0f ms", self.settings.mode.title, done.width,
+                          done.height, 1000 * (time.perf_counter() - start))
+            self.changed.emit(changed)
+        elif self._running:
+            self._pending = True
+        else:
+            self._start()
+
+    # -- asynchronous whole-view composition --------------------------------------------
+    def _start(self) -> None:
+        if self._executor is None:
+            return
+        self._running = True
+        self._pending = False
+        self._painted = None
+        self._executor.submit(self._compose, self.settings)
+
+    def _compose(self, settings: ViewSettings) -> None:
+        """Compose thread."""
         start = time.perf_counter()
-        done, pixels = self.compositor.render(self.settings, rect)
-        changed = self.buffer.write(done, pixels)
-        if rect is None:
-            log.debug("composed %s (%dx%d) in %.0f ms", self.settings.mode.title, done.width,
-                      done.height, 1000 * (time.perf_counter() - start))
-        self.changed.emit(changed)
+        try:
+            _, pixels = self.compositor.render(settings)
+            buffer = DisplayBuffer.from_pixels(pixels)
+        except Exception:  # a bug here must not kill the thread silently
+            log.exception("composing the %s view failed", settings.mode.title)
+            buffer = None
+        log.debug("composed %s in %.0f ms (compose thread)", settings.mode.title,
+                  1000 * (time.perf_counter() - start))
+        try:
+            self._composed.emit(settings, buffer)
+        except RuntimeError:  # the renderer went away meanwhile
+            pass
+
+    def _on_composed(self, settings: ViewSettings, buffer: DisplayBuffer | None) -> None:
+        self._running = False
+        if self._executor is None:
+            return
+        if buffer is not None and settings == self.settings:
+            self.buffer = buffer
+            if self._painted is not None and settings.mode.regional:
+                done, pixels = self.compositor.render(settings, self._painted)
+                buffer.write(done, pixels)
+            self._painted = None
+            self.changed.emit(buffer.bounds)
+        if self._pending or settings != self.settings:
+            self._start()
 
     def _on_change(self, change: Change) -> None:
         if change.kind is ChangeKind.TRIMAP and change.rect is not None:

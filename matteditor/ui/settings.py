@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from ..engines import available_engines
 from ..errors import ProjectError
 from ..project import SessionSettings
 
@@ -22,10 +23,20 @@ def open_settings() -> QSettings:
     return QSettings(ORGANIZATION, APPLICATION)
 
 
+# For a first start: the matrix-free closed-form solver when it is there (same
+# matte as pymatting's, several times faster), else pymatting's closed-form.
+PREFERRED_ENGINES = ("fast-cf", "closed-form")
+
+
+def default_engine() -> str:
+    engines = available_engines()
+    return next((n for n in PREFERRED_ENGINES if n in engines), next(iter(engines)))
+
+
 def load_session_settings(qs: QSettings) -> SessionSettings:
     raw = qs.value("session/settings", "")
     if not raw:
-        return SessionSettings()
+        return SessionSettings(engine=default_engine())
     try:
         return SessionSettings.from_dict(json.loads(str(raw)), "remembered settings")
     except (ValueError, ProjectError) as e:

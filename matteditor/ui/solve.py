@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ..document import Change, ChangeKind, Document
 from ..engines import create_engine
@@ -16,6 +16,15 @@ from .worker import EngineFactory, SolveRequest, SolveWorker
 log = logging.getLogger(__name__)
 
 _document_keys = itertools.count(1)
+# Solver threads told to stop but still inside an uninterruptible step (see shutdown).
+_STOPPING: list[tuple[QThread, QObject]] = []
+
+
+def wait_for_solvers() -> None:
+    """Block until every stopping solver thread has finished (call before exiting)."""
+    while _STOPPING:
+        thread, _worker = _STOPPING.pop()
+        thread.wait()
 DEBOUNCE_MS = 40  # lets an undo burst or a fill settle into one request
 
 
@@ -56,9 +65,6 @@ class SolveController(QObject):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self.request)
         self._thread.start()
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
 
     # -- wiring ---------------------------------------------------------------
     def set_document(self, document: Document | None) -> None:
@@ -105,14 +111,29 @@ class SolveController(QObject):
         self._timer.stop()
         self._worker.cancel()
 
-    def shutdown(self) -> None:
-        """Cancel, stop the thread and wait for it (call before the window goes)."""
-        self.cancel()
+    def shutdown(self, wait_ms: int = 2000) -> bool:
+        """Cancel, stop the thread and wait up to ``wait_ms`` for it.
+
+        A solver step that cannot be interrupted (pymatting builds its
+        Laplacian in one call) may outlast the wait; the thread is then
+        parked in :data:`_STOPPING` so it is not destroyed while running
+        (Qt aborts on that), and :func:`wait_for_solvers` waits for it
+        before the process exits.  Returns True if the thread has stopped.
+        """
+        self._timer.stop()
+        self._worker.cancel()
+        if self.document is not None:
+            self.document.unsubscribe(self._on_change)
+            self.document = None
         if not self._thread.isRunning():
-            return
+            return True
         self._thread.quit()
-        if not self._thread.wait(30_000):
-            log.warning("solver thread did not stop in 30 s")
+        if self._thread.wait(wait_ms):
+            return True
+        log.info("the solver is finishing a step that cannot be interrupted; "
+                 "it will stop when that step ends")
+        _STOPPING.append((self._thread, self._worker))
+        return False
 
     # -- results ----------------------------------------------------------------
     def _current(self, req: SolveRequest) -> bool:

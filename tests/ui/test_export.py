@@ -50,8 +50,8 @@ def test_trimap_and_composite_exports(make_window, qtbot, tmp_path):
     w.panel.set_view_settings(ViewSettings(ViewMode.COLOR, background_color=(0.0, 1.0, 0.0)))
     assert w.files.export_to(ExportOptions(ExportKind.COMPOSITE, tmp_path / "c.png"))
     rgb, _ = load_image_rgba(tmp_path / "c.png")
-    np.testing.assert_array_equal(np.rint(rgb * 255).astype(np.uint8),
-                                  w.renderer.buffer.pixels())
+    # float composite for the file, uint8 blending on screen: equal within one level
+    assert np.abs(np.rint(rgb * 255) - w.renderer.buffer.pixels()).max() <= 1
 
 
 def test_export_without_a_matte_says_why_and_writes_nothing(make_window, tmp_path, monkeypatch):

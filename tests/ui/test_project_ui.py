@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QTableWidget
 
 from matteditor.document import Document
 from matteditor.imageio import save_image
@@ -105,3 +105,60 @@ def test_a_bad_photo_reports_the_problem_and_keeps_the_current_one(make_window, 
     assert not w.files.open_path(bad)
     assert shown and "broken.png" in shown[0]
     assert w.document is not None and w.document.size == (80, 60)
+
+
+def test_dropping_a_photo_on_the_window_opens_it(make_window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    w = make_window()
+    path = photo_file(tmp_path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(event)
+    assert w.document is not None and w.document.path == path.resolve()
+    assert w.size_label.text() == "80 × 60 px"
+
+
+def test_the_shortcuts_dialog_lists_the_real_shortcuts(make_window):
+    from matteditor.ui.help_dialog import ShortcutsDialog
+
+    w = make_window()
+    dialog = ShortcutsDialog(w.actions(), w)
+    table = dialog.findChild(QTableWidget)
+    rows = {table.item(i, 1).text(): table.item(i, 0).text() for i in range(table.rowCount())}
+    assert rows["Foreground brush"] == "F"
+    assert rows["Export…"] == "Ctrl+E"
+    assert "Ctrl+Shift+Z" in rows["Redo"]
+    dialog.deleteLater()
+
+
+def test_a_photo_opens_with_its_trimap_as_on_the_command_line(make_window, tmp_path):
+    from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
+
+    t = np.full((60, 80), UNKNOWN, np.uint8)
+    t[:5] = BACKGROUND
+    t[25:35, 35:45] = FOREGROUND
+    save_image(tmp_path / "t.png", t)
+    w = make_window()
+    assert w.files.open_path(photo_file(tmp_path), tmp_path / "t.png")
+    np.testing.assert_array_equal(w.document.trimap, t)
+    assert w.undo_stack.isClean()
+
+
+def test_start_up_offers_the_recovery_file_and_reopens_it(make_window, monkeypatch):
+    from matteditor.ui.app import _offer_recovery
+
+    w = make_window(document=Document(photo()))
+    stroke(w, 30)
+    w.autosave()
+    trimap = w.document.trimap.copy()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.Yes)
+    fresh = make_window()
+    _offer_recovery(fresh)
+    assert asked == ["Recover unsaved work?"]
+    np.testing.assert_array_equal(fresh.document.trimap, trimap)

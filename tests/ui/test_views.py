@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 
 from matteditor import compositing
 from matteditor.trimap import BACKGROUND, FOREGROUND
-from matteditor.ui.views import FG_COLOR, ViewMode, ViewSettings
+from matteditor.ui.views import BG_COLOR, FG_COLOR, ViewMode, ViewSettings
 
 from .test_worker import scribbled
 
@@ -97,3 +97,25 @@ def test_painting_in_the_overlay_view_updates_only_the_stroke_region(make_window
     from matteditor.document import TrimapEdit
     doc.apply(TrimapEdit.between(doc.trimap, new))
     assert rects and rects[0].area < doc.bounds.area
+
+
+def test_large_views_compose_off_the_ui_thread_without_losing_strokes(qtbot):
+    """Whole-view recomposition on the compose thread; a stroke painted meanwhile survives."""
+    from matteditor.document import Rect
+    from matteditor.ui.render import ViewRenderer
+
+    doc = scribbled()
+    renderer = ViewRenderer(doc, ViewSettings(ViewMode.OVERLAY, overlay_opacity=1.0,
+                                              alpha_tint=0.0), async_pixels=1)
+    qtbot.waitUntil(lambda: not renderer.composing)
+    alpha = np.zeros(doc.trimap.shape, np.float32)
+    assert doc.set_result(alpha, doc.revision)           # starts a full recomposition...
+    assert renderer.composing
+    doc.trimap[50:55, 5:10] = BACKGROUND                 # ...while a stroke lands
+    renderer.refresh(Rect(5, 50, 10, 55))
+    qtbot.waitUntil(lambda: not renderer.composing)
+    px = renderer.buffer.pixels()
+    np.testing.assert_array_equal(px[52, 7], BG_COLOR.astype(np.uint8))  # stroke kept
+    ys, xs = np.nonzero(doc.trimap == FOREGROUND)
+    np.testing.assert_array_equal(px[ys[0], xs[0]], FG_COLOR.astype(np.uint8))
+    renderer.detach()
