@@ -13,10 +13,18 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
-from ..trimap import trimap_to_float
+from ..errors import TrimapError
+from ..trimap import BACKGROUND, FOREGROUND, trimap_to_float
 from .base import CancelToken, Engine, ProgressFn
 
 CG_RTOL = 1e-7  # pymatting's default
+
+
+def _need_both_labels(trimap: np.ndarray, label: str) -> None:
+    # pymatting raises a bare ValueError for these; say it in the user's terms.
+    if not (trimap == FOREGROUND).any() or not (trimap == BACKGROUND).any():
+        raise TrimapError(f"{label} needs both foreground and background in the trimap; "
+                          "paint at least one stroke of each")
 
 
 class _PymattingEngine(Engine):
@@ -31,6 +39,7 @@ class _PymattingEngine(Engine):
 
     def _estimate(self, image: np.ndarray, trimap: np.ndarray,
                   progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
+        _need_both_labels(trimap, self.label)
         progress(0.0, f"{self.label}: building the Laplacian")
         target = math.log(CG_RTOL)
 
@@ -107,6 +116,7 @@ class SharedMattingEngine(Engine):
     def _estimate(self, image, trimap, progress, cancel):
         from pymatting import estimate_alpha_sm
 
+        _need_both_labels(trimap, self.label)
         progress(0.0, f"{self.label}: sampling")
         alpha = estimate_alpha_sm(image.astype(np.float64), trimap_to_float(trimap))
         cancel.raise_if_cancelled()
