@@ -302,6 +302,10 @@ def load_image_rgba(path: PathLike, limits: ImageLimits = ImageLimits()
     pixels, alpha = _decode(path, limits)
     if pixels.ndim == 2:
         pixels = np.repeat(pixels[..., None], 3, axis=2)
+    # Colour conversions (ICC, CMYK) can overshoot by a few ulps.
+    pixels = np.clip(pixels, 0.0, 1.0)
+    if alpha is not None:
+        alpha = np.clip(alpha, 0.0, 1.0)
     return np.ascontiguousarray(pixels, dtype=np.float32), alpha
 
 

@@ -13,7 +13,7 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
-from ..errors import TrimapError
+from ..errors import EngineError, TrimapError
 from ..trimap import BACKGROUND, FOREGROUND, trimap_to_float
 from .base import CancelToken, Engine, ProgressFn
 
@@ -89,6 +89,14 @@ class LkmEngine(_PymattingEngine):
     label = "Large-kernel"
     description = "Large-kernel matting Laplacian (He et al. 2010), pymatting's solver"
     solver = _solver("estimate_alpha_lkm")
+    min_side = 41  # pymatting's large kernel (radius 10, box of 2r+1) asserts below this
+
+    def _estimate(self, image, trimap, progress, cancel):
+        h, w = trimap.shape
+        if min(h, w) < self.min_side:
+            raise EngineError(f"{self.label} needs an image of at least {self.min_side}x"
+                              f"{self.min_side} pixels; this one is {w}x{h}")
+        return super()._estimate(image, trimap, progress, cancel)
 
 
 class RandomWalkEngine(_PymattingEngine):

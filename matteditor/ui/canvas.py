@@ -16,7 +16,7 @@ import math
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (QColor, QCursor, QMouseEvent, QPainter, QPainterPath, QPen,
-                           QTransform, QWheelEvent)
+                           QPolygonF, QTransform, QWheelEvent)
 from PySide6.QtWidgets import QWidget
 
 from ..document import Document, Rect, TrimapEdit
@@ -41,6 +41,8 @@ class Canvas(QWidget):
     brush_size_changed = Signal(int)
     background_moved = Signal(int, int)  # image pixels (cutout-on-image view, Alt+drag)
     background_zoomed = Signal(float)    # factor (Alt+wheel)
+    # Quick select gesture, image pixels: (x, y, w, h) and None, or None and lasso points.
+    selection_made = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +61,8 @@ class Canvas(QWidget):
         self._pan_from: QPointF | None = None
         self._bg_from: QPointF | None = None
         self._stroke: _Stroke | None = None
+        self._select: _Selection | None = None
+        self.lasso_mode = False        # quick select draws a lasso (Alt flips it per drag)
         self._fit_on_resize = True
 
     # -- document -----------------------------------------------------------
@@ -71,6 +75,7 @@ class Canvas(QWidget):
             self.renderer.changed.disconnect(self._on_region_changed)
         self.renderer = renderer
         self._stroke = None
+        self._select = None
         if renderer is not None:
             renderer.changed.connect(self._on_region_changed)
             self.fit()
@@ -146,6 +151,7 @@ class Canvas(QWidget):
 
     def set_tool(self, tool: Tool) -> None:
         self.tool = tool
+        self._select = None
         if tool in (Tool.FOREGROUND, Tool.BACKGROUND, Tool.UNKNOWN):
             self.fill_label = tool.label(UNKNOWN, UNKNOWN)
         self._update_cursor()
@@ -201,11 +207,13 @@ class Canvas(QWidget):
         if st is not None and renderer is not None and renderer.settings.mode is not ViewMode.OVERLAY:
             p.save()
             p.setTransform(self.transform())
-            pen = QPen(STROKE_COLORS[st.value], st.radius * 2, Qt.PenStyle.SolidLine,
+            pen = QPen(STROKE_COLORS[st.value], max(st.radius * 2, 1 / self.scale), Qt.PenStyle.SolidLine,
                        Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
             p.setPen(pen)
             p.drawPath(st.path)
             p.restore()
+        if self._select is not None:
+            self._paint_selection(p, self._select)
         if self._mouse is not None and self.tool.is_brush and not self._space \
                 and self._pan_from is None and self.document is not None:
             r = max(1.0, self.brush_size * self.scale / 2)
@@ -214,6 +222,15 @@ class Canvas(QWidget):
             p.drawEllipse(self._mouse, r, r)
             p.setPen(QPen(QColor(255, 255, 255, 230), 1.2))
             p.drawEllipse(self._mouse, r, r)
+
+    def _paint_selection(self, p: QPainter, sel: "_Selection") -> None:
+        """Marching-ants outline: dark dashes under light ones, visible on any photo."""
+        path = sel.widget_path()
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(QColor(0, 0, 0, 220), 1.5))
+        p.drawPath(path)
+        p.setPen(QPen(QColor(255, 255, 255, 240), 1.5, Qt.PenStyle.DashLine))
+        p.drawPath(path)
 
     def _cursor_rect(self, pos: QPointF | None) -> QRect:
         if pos is None:
@@ -273,6 +290,10 @@ class Canvas(QWidget):
             return
         if self.tool is Tool.FILL:
             self._fill(pos)
+        elif self.tool is Tool.QUICK_SELECT:
+            alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            self._select = _Selection(pos, lasso=self.lasso_mode != alt)
+            self.update()
         else:
             self._begin_stroke(pos)
 
@@ -284,6 +305,9 @@ class Canvas(QWidget):
             self.pan_by(d.x(), d.y())
         elif self._stroke is not None:
             self._continue_stroke(pos)
+        elif self._select is not None:
+            self._select.add(pos)
+            self.update()
         self._move_cursor(pos)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -298,6 +322,9 @@ class Canvas(QWidget):
         elif self._stroke is not None and event.button() == Qt.MouseButton.LeftButton:
             self._continue_stroke(event.position())
             self._end_stroke()
+        elif self._select is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._select.add(event.position())
+            self._end_selection()
 
     # -- strokes and fills ------------------------------------------------------------
     def _begin_stroke(self, pos: QPointF) -> None:
@@ -328,8 +355,26 @@ class Canvas(QWidget):
         if np.array_equal(before, after):
             return
         label = {FOREGROUND: "Foreground stroke", BACKGROUND: "Background stroke"}.get(
-            st.value, "Unknown stroke")
+            st.value, "Edge stroke" if self.tool is Tool.EDGE else "Unknown stroke")
         self.edit_ready.emit(TrimapEdit(st.rect, before.copy(), after.copy(), label))
+
+    def _end_selection(self) -> None:
+        sel, doc, self._select = self._select, self.document, None
+        self.update()
+        if sel is None or doc is None:
+            return
+        pts = [self.widget_to_image(q) for q in sel.points]
+        xs, ys = [x for x, _ in pts], [y for _, y in pts]
+        w, h = doc.size
+        x0, y0 = max(0, math.floor(min(xs))), max(0, math.floor(min(ys)))
+        x1, y1 = min(w, math.ceil(max(xs))), min(h, math.ceil(max(ys)))
+        if x1 - x0 < 3 or y1 - y0 < 3:  # a click, or a box outside the photo
+            log.debug("quick select gesture too small, ignored")
+            return
+        if sel.lasso and len(pts) >= 3:
+            self.selection_made.emit(None, pts)
+        else:
+            self.selection_made.emit((x0, y0, x1 - x0, y1 - y0), None)
 
     def _fill(self, pos: QPointF) -> None:
         doc = self.document
@@ -371,3 +416,26 @@ class _Stroke:
         if renderer is not None and renderer.settings.mode.regional:
             renderer.refresh(rect)
         return rect
+
+
+class _Selection:
+    """A quick-select drag in progress, widget coordinates."""
+
+    def __init__(self, start: QPointF, lasso: bool) -> None:
+        self.lasso = lasso
+        self.points = [QPointF(start)]
+
+    def add(self, pos: QPointF) -> None:
+        if self.lasso or len(self.points) < 2:
+            self.points.append(QPointF(pos))
+        else:
+            self.points[-1] = QPointF(pos)  # a box needs only its two corners
+
+    def widget_path(self) -> QPainterPath:
+        path = QPainterPath()
+        if self.lasso:
+            path.addPolygon(QPolygonF(self.points))
+            path.closeSubpath()
+        else:
+            path.addRect(QRectF(self.points[0], self.points[-1]).normalized())
+        return path

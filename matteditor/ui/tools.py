@@ -17,6 +17,8 @@ class Tool(enum.Enum):
     UNKNOWN = "unknown"
     ERASER = "eraser"
     FILL = "fill"
+    EDGE = "edge"
+    QUICK_SELECT = "quick-select"
 
     @property
     def title(self) -> str:
@@ -33,7 +35,7 @@ class Tool(enum.Enum):
 
     @property
     def is_brush(self) -> bool:
-        return self is not Tool.FILL
+        return self not in (Tool.FILL, Tool.QUICK_SELECT)
 
     def label(self, default_label: int, fill_label: int) -> int:
         """The trimap value this tool writes (the eraser restores the default)."""
@@ -50,8 +52,13 @@ _INFO = {
     Tool.UNKNOWN: ("Unknown brush", "U"),
     Tool.ERASER: ("Eraser (back to unknown)", "E"),
     Tool.FILL: ("Fill closed region", "G"),
+    Tool.EDGE: ("Edge brush (unknown band along hair and fur)", "R"),
+    Tool.QUICK_SELECT: ("Quick select (drag a box; Alt: lasso)", "Q"),
 }
-_LABELS = {Tool.FOREGROUND: FOREGROUND, Tool.BACKGROUND: BACKGROUND, Tool.UNKNOWN: UNKNOWN}
+# The edge brush writes unknown like the unknown brush, but it is a touch-up
+# tool: it leaves the fill label alone and its strokes read "Edge stroke".
+_LABELS = {Tool.FOREGROUND: FOREGROUND, Tool.BACKGROUND: BACKGROUND, Tool.UNKNOWN: UNKNOWN,
+           Tool.EDGE: UNKNOWN}
 
 
 def grow_brush(size: int) -> int:
