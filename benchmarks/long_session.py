@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from matteditor.document import Document, History, TrimapEdit  # noqa: E402
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, paint_stroke  # noqa: E402
-from matteditor.ui.solve import SolveController  # noqa: E402
+from matteditor.ui.solve import SolveController, wait_for_solvers  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     rnd = random.Random(1)
     print(f"photo {w}x{h}, {args.strokes} strokes, history cap {args.history_mb} MB, "
           f"engine {args.engine}")
-    print(f"{'step':>6}{'RSS MB':>9}{'history MB':>12}{'undo steps':>12}{'stale dropped':>15}")
+    print(f"{'step':>6}{'RSS MB':>9}{'history MB':>12}{'undo steps':>12}{'stale dropped':>15}{'settle':>11}")
     t0 = time.perf_counter()
     for step in range(1, args.strokes + 1):
         roll = rnd.random()
@@ -81,9 +81,18 @@ def main(argv=None) -> int:
             QCoreApplication.processEvents()
             time.sleep(0.002)
         if step % 250 == 0 or step == args.strokes:
+            # The artist pauses: the live solve for the latest revision must land.
+            t_idle = time.perf_counter()
+            while doc.alpha_revision != doc.revision and time.perf_counter() - t_idle < 60:
+                QCoreApplication.processEvents()
+                time.sleep(0.005)
+            settle = time.perf_counter() - t_idle
             print(f"{step:>6}{rss_mb():>9.0f}{doc.history.nbytes / 2**20:>12.1f}"
-                  f"{len(doc.history):>12}{controller.stale_dropped:>15}", flush=True)
+                  f"{len(doc.history):>12}{controller.stale_dropped:>15}"
+                  f"{settle:>10.1f}s{'' if doc.alpha_revision == doc.revision else ' (no alpha)'}",
+                  flush=True)
     controller.shutdown()
+    wait_for_solvers()
     print(f"{args.strokes} steps in {time.perf_counter() - t0:.1f}s; alpha received for "
           f"revision {doc.alpha_revision} of {doc.revision}")
     return 0

@@ -381,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             row = run_editor(args, margin)
             print(row, file=sys.stderr, flush=True)
             editor.append(row)
-    text = "\n".join(header + table(runs, engines) + editor)
+    text = "\n".join(header + (table(runs, engines) if runs else []) + editor)
     print(text)
     if args.markdown:
         from matteditor.imageio import atomic_write

@@ -207,7 +207,7 @@ class Canvas(QWidget):
         if st is not None and renderer is not None and renderer.settings.mode is not ViewMode.OVERLAY:
             p.save()
             p.setTransform(self.transform())
-            pen = QPen(STROKE_COLORS[st.value], max(st.radius * 2, 1 / self.scale), Qt.PenStyle.SolidLine,
+            pen = QPen(STROKE_COLORS[st.value], st.radius * 2, Qt.PenStyle.SolidLine,
                        Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
             p.setPen(pen)
             p.drawPath(st.path)

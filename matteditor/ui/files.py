@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from .. import compositing
 from ..document import Document
 from ..errors import MatteError
-from ..imageio import load_image, load_trimap
+from ..imageio import load_image, load_mask, load_trimap
 from ..project import PROJECT_SUFFIX, Project, load_project, save_project
 from . import settings as prefs
 from .commands import commit_existing
@@ -187,6 +187,28 @@ class FileController:
             self._error("Could not load the trimap", e)
             return False
         commit_existing(doc, self.w.undo_stack, doc.replace_trimap(trimap, "Load trimap"))
+        return True
+
+    def mask_dialog(self) -> None:
+        if self.w.document is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self.w, "Trimap from mask", self._folder(),
+                                              IMAGE_FILTER)
+        self._refocus()
+        if path:
+            self.load_mask(Path(path))
+
+    def load_mask(self, path: Path) -> bool:
+        """Start a trimap from a mask file (gray, or an RGBA file's alpha) of the photo's size."""
+        doc = self.w.document
+        if doc is None:
+            return False
+        try:
+            mask = load_mask(path, doc.trimap.shape)
+        except MatteError as e:
+            self._error("Could not use the mask", e)
+            return False
+        self.w.trimap_from_mask(mask)
         return True
 
     def background_dialog(self) -> None:

@@ -27,6 +27,7 @@ from .files import FileController
 from .help_dialog import ShortcutsDialog
 from .recovery import RecoveryStore
 from .render import ViewRenderer
+from .selection import QuickSelectController
 from .side_panel import SidePanel
 from .solve import SolveController
 from .theme import icon
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas()
         self.setCentralWidget(self.canvas)
         self.solver = SolveController(engine_factory, preview_side, self)
+        self.quick = QuickSelectController(self.solver.thread, self)
         self.files = FileController(self)
         self._build_actions()
         self._build_panel()
@@ -85,6 +87,9 @@ class MainWindow(QMainWindow):
         self.act_save_as = make_action(self, "Save project &as…", f.save_project_as, "Ctrl+Shift+S")
         self.act_load_trimap = make_action(self, "Load &trimap…", f.load_trimap_dialog, "Ctrl+T",
                                            "trimap", "Replace the trimap with one from a file")
+        self.act_mask = make_action(self, "Trimap from &mask…", f.mask_dialog, "Ctrl+M", "mask",
+                                    "Build the trimap around a mask or an RGBA file's alpha, "
+                                    "with the band width from the Quick select panel (Ctrl+M)")
         self.act_export = make_action(self, "&Export…", f.export_dialog, "Ctrl+E", "export",
                                       "Export the cutout, alpha, composite or trimap (Ctrl+E)")
         self.act_copy = make_action(self, "&Copy cutout", f.copy_cutout, "Ctrl+Shift+C", "copy",
@@ -112,8 +117,8 @@ class MainWindow(QMainWindow):
         self.act_100 = make_action(self, "&Actual pixels (100%)", c.actual_size, "Ctrl+1",
                                    "zoom-100", "Show at 100% (Ctrl+1)")
         self.views = view_actions(self, self.set_view_mode)
-        self.act_cancel = make_action(self, "&Cancel solve", self.solver.cancel, "Esc", "cancel",
-                                      "Stop the running solve (Esc)")
+        self.act_cancel = make_action(self, "&Cancel solve", self.cancel_work, "Esc", "cancel",
+                                      "Stop the running solve or quick select (Esc)")
         self.act_solve = make_action(self, "&Update matte now", self.solver.request, "Ctrl+R")
         self.act_background = make_action(self, "&Background image…", self.files.background_dialog,
                                           "Ctrl+Shift+B", tip="Put a photo behind the cutout (view 5)")
@@ -121,7 +126,7 @@ class MainWindow(QMainWindow):
 
     def _build_panel(self) -> None:
         trimap_actions = [self.act_clear, self.act_load_trimap]
-        self.panel = SidePanel(list(self.tools.values()), trimap_actions)
+        self.panel = SidePanel(list(self.tools.values()), trimap_actions, [self.act_mask])
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
@@ -142,7 +147,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
         m.addActions([self.act_save, self.act_save_as])
         m.addSeparator()
-        m.addActions([self.act_load_trimap, self.act_export, self.act_copy])
+        m.addActions([self.act_load_trimap, self.act_mask, self.act_export, self.act_copy])
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")
@@ -182,7 +187,7 @@ class MainWindow(QMainWindow):
         self.progress.setMaximumWidth(180)
         self.progress.setTextVisible(False)
         self.cancel_button = QPushButton(icon("cancel"), "Cancel")
-        self.cancel_button.clicked.connect(self.solver.cancel)
+        self.cancel_button.clicked.connect(self.cancel_work)
         for w in (self.progress, self.cancel_button):
             w.hide()
         for w in (self.progress, self.cancel_button, self.size_label, self.zoom_label):
@@ -202,6 +207,14 @@ class MainWindow(QMainWindow):
         p.view_changed.connect(self._on_view_settings)
         p.background_image_requested.connect(self.files.background_dialog)
         p.band_requested.connect(self.change_band)
+        p.lasso_changed.connect(lambda on: setattr(c, "lasso_mode", on))
+        c.selection_made.connect(self.quick_select)
+        q = self.quick
+        q.trimap_ready.connect(self._on_quick_trimap)
+        q.busy_changed.connect(self._on_quick_busy)
+        q.progress.connect(self._on_progress)
+        q.status.connect(lambda text: self.statusBar().showMessage(text))
+        q.error.connect(self._on_quick_error)
         s.busy_changed.connect(self._on_busy)
         s.progress.connect(self._on_progress)
         s.status.connect(lambda text: self.statusBar().showMessage(text))
@@ -240,6 +253,7 @@ class MainWindow(QMainWindow):
                          if document is not None else None)
         self.canvas.set_renderer(self.renderer)
         self.solver.set_document(document)
+        self.quick.set_document(document)
         if document is not None:
             w, h = document.size
             self.size_label.setText(f"{w} × {h} px")
@@ -250,7 +264,8 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         has = self.document is not None
-        for a in (self.act_save, self.act_save_as, self.act_load_trimap, self.act_export,
+        for a in (self.act_save, self.act_save_as, self.act_load_trimap, self.act_mask,
+                  self.act_export,
                   self.act_copy, self.act_clear, self.act_solve):
             a.setEnabled(has)
 
@@ -268,6 +283,43 @@ class MainWindow(QMainWindow):
             label = "Grow band" if pixels > 0 else "Shrink band"
             commit_existing(doc, self.undo_stack,
                             doc.replace_trimap(resize_band(doc.trimap, pixels), label))
+
+    # -- quick select --------------------------------------------------------------------
+    def quick_select(self, rect, lasso) -> None:
+        """GrabCut from a box (x, y, w, h) or a lasso (image points) on the solver thread."""
+        if self.document is None:
+            return
+        self.solver.cancel()  # the trimap is about to be replaced; free the thread
+        self.quick.select(self.panel.quick_select_settings(), rect=rect, lasso=lasso)
+
+    def trimap_from_mask(self, mask) -> None:
+        """Trimap around a loaded mask (float32 H x W in [0, 1]) on the solver thread."""
+        if self.document is None:
+            return
+        self.solver.cancel()
+        self.quick.from_mask(self.panel.quick_select_settings(), mask)
+
+    def _on_quick_trimap(self, trimap, label: str) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        commit_existing(doc, self.undo_stack, doc.replace_trimap(trimap, label))
+        self.statusBar().showMessage(f"{label}: touch up with the brushes, "
+                                     "Edge brush (R) for hair")
+
+    def _on_quick_busy(self, busy: bool) -> None:
+        self._on_busy(busy or self.solver.busy)
+        if not busy and self.solver.auto:
+            self.solver.schedule()  # the solve cancelled for it, or the new trimap's
+
+    def _on_quick_error(self, message: str, trace: str) -> None:
+        self.statusBar().showMessage(message)
+        if trace:
+            self._on_solver_error(message, trace)
+
+    def cancel_work(self) -> None:
+        self.solver.cancel()
+        self.quick.cancel()
 
     def set_tool(self, tool: Tool) -> None:
         self.tools[tool].setChecked(True)
@@ -296,6 +348,7 @@ class MainWindow(QMainWindow):
 
     # -- solver feedback ------------------------------------------------------------------
     def _on_busy(self, busy: bool) -> None:
+        busy = busy or self.quick.busy
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
         if busy:

@@ -25,6 +25,7 @@ from ..document import Document
 from ..engines.base import CancelToken
 from ..errors import Cancelled, MatteError
 from ..quickselect import QuickSelectSettings, grabcut_mask, trimap_from_selection
+from ..trimap import BACKGROUND, FOREGROUND
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,10 @@ class SelectWorker(QObject):
             token.raise_if_cancelled()
             self.progress.emit(request, 0.92, "building the unknown band")
             trimap = trimap_from_selection(request.image, mask, request.settings)
+            if request.mask is None:
+                # The strokes were hard seeds; they stay in the trimap exactly.
+                for label in (FOREGROUND, BACKGROUND):
+                    trimap[request.trimap == label] = label
             token.raise_if_cancelled()
             log.info("%s for revision %d in %.2f s", request.label, request.revision,
                      time.perf_counter() - start)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFormLayout, 
                                QToolButton, QVBoxLayout, QWidget)
 
 from ..engines import available_engines
+from ..quickselect import QuickSelectSettings
 from .tools import MAX_BRUSH, MIN_BRUSH
 from .views import ViewMode, ViewSettings
 
@@ -28,8 +29,10 @@ class SidePanel(QWidget):
     view_changed = Signal(object)        # ViewSettings
     background_image_requested = Signal()
     band_requested = Signal(int)         # grow (+) / shrink (-) the unknown band, pixels
+    lasso_changed = Signal(bool)         # quick select draws a lasso instead of a box
 
     def __init__(self, tool_actions: list[QAction], trimap_actions: list[QAction],
+                 select_actions: list[QAction] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumWidth(250)
@@ -37,6 +40,7 @@ class SidePanel(QWidget):
         self._color = (1.0, 1.0, 1.0)
         layout = QVBoxLayout(self)
         layout.addWidget(self._tools_box(tool_actions))
+        layout.addWidget(self._select_box(select_actions or []))
         layout.addWidget(self._engine_box())
         layout.addWidget(self._view_box())
         layout.addWidget(self._trimap_box(trimap_actions))
@@ -46,12 +50,14 @@ class SidePanel(QWidget):
     def _tools_box(self, actions: list[QAction]) -> QGroupBox:
         box = QGroupBox("Tool")
         grid = QGridLayout(box)
+        columns = 4
         for i, action in enumerate(actions):
             b = QToolButton()
             b.setDefaultAction(action)
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             b.setAutoRaise(True)
-            grid.addWidget(b, 0, i)
+            grid.addWidget(b, i // columns, i % columns)
+        size_row = (len(actions) + columns - 1) // columns
         self.brush_slider = _slider(MIN_BRUSH, 400, 24)
         self.brush_spin = QSpinBox()
         self.brush_spin.setRange(MIN_BRUSH, MAX_BRUSH)
@@ -63,7 +69,38 @@ class SidePanel(QWidget):
         row.addWidget(QLabel("Size"))
         row.addWidget(self.brush_slider, 1)
         row.addWidget(self.brush_spin)
-        grid.addLayout(row, 1, 0, 1, max(1, len(actions)))
+        grid.addLayout(row, size_row, 0, 1, columns)
+        return box
+
+    def _select_box(self, actions: list[QAction]) -> QGroupBox:
+        box = QGroupBox("Quick select")
+        form = QFormLayout(box)
+        self.band_slider = _slider(1, 100, QuickSelectSettings.band)
+        self.band_slider.setToolTip("Half-width of the unknown band that quick select and "
+                                    "Trimap from mask put around the edge")
+        self.band_spin = QSpinBox()
+        self.band_spin.setRange(1, 100)
+        self.band_spin.setSuffix(" px")
+        self.band_spin.setValue(QuickSelectSettings.band)
+        self.band_slider.valueChanged.connect(self.band_spin.setValue)
+        self.band_spin.valueChanged.connect(self.band_slider.setValue)
+        row = QHBoxLayout()
+        row.addWidget(self.band_slider, 1)
+        row.addWidget(self.band_spin)
+        form.addRow("Band", row)
+        self.adaptive_check = QCheckBox("Wider band on detailed edges")
+        self.adaptive_check.setToolTip("Up to twice the band where the photo is busy near "
+                                       "the edge (hair, fur)")
+        self.adaptive_check.setChecked(QuickSelectSettings.adaptive_band)
+        form.addRow(self.adaptive_check)
+        self.lasso_check = QCheckBox("Lasso instead of a box (Alt flips)")
+        self.lasso_check.toggled.connect(self.lasso_changed)
+        form.addRow(self.lasso_check)
+        for action in actions:
+            b = QPushButton(action.icon(), action.text().replace("&", ""))
+            b.setToolTip(action.toolTip())
+            b.clicked.connect(action.trigger)
+            form.addRow(b)
         return box
 
     def _engine_box(self) -> QGroupBox:
@@ -145,6 +182,10 @@ class SidePanel(QWidget):
     def set_brush_size(self, size: int) -> None:
         if self.brush_spin.value() != size:
             self.brush_spin.setValue(size)
+
+    def quick_select_settings(self) -> QuickSelectSettings:
+        return QuickSelectSettings(band=self.band_spin.value(),
+                                   adaptive_band=self.adaptive_check.isChecked())
 
     def set_engine(self, name: str) -> None:
         i = self.engine_combo.findData(name)

@@ -193,3 +193,8 @@ class SolveController(QObject):
     @property
     def busy(self) -> bool:
         return self._busy
+
+    @property
+    def thread(self) -> QThread:
+        """The solver thread; other heavy jobs (quick select) run on it too."""
+        return self._thread

@@ -1,0 +1,91 @@
+"""Screenshot of a rectangle-to-cutout session for docs/quickselect.png.
+
+    apt-get install -y xvfb xdotool imagemagick libxcb-cursor0   # once
+    .venv/bin/python scripts/ui_quickselect_shot.py              # from the repository root
+
+Starts Xvfb, opens resources/sample/sample.jpg in the editor, picks Quick
+select (Q), drags a box around the cat, waits for GrabCut and the live
+matte, and writes two screenshots side by side: the box being dragged, and
+the cutout over the checkerboard (view 3).  Exit code 0 when the editor
+logged the quick select and the matte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ui_smoke import FIT, shot, wait_for, xdo  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--photo", type=Path, default=ROOT / "resources/sample/sample.jpg")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs/quickselect.png")
+    ap.add_argument("--box", default="0,0,400,300", help="x,y,w,h in image pixels")
+    ap.add_argument("--display", default=":78")
+    ap.add_argument("--timeout", type=float, default=180)
+    a = ap.parse_args()
+    x, y, w, h = (int(v) for v in a.box.split(","))
+    work = Path(tempfile.mkdtemp(prefix="matteditor-qs-"))
+    (work / "config/matteditor").mkdir(parents=True)
+    log = work / "editor.log"
+    xvfb = subprocess.Popen(["Xvfb", a.display, "-screen", "0", "1280x820x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    editor = None
+    try:
+        time.sleep(1.0)
+        env = dict(os.environ, DISPLAY=a.display, QT_QPA_PLATFORM="xcb", MATTEDITOR_LOG="debug",
+                   XDG_CONFIG_HOME=str(work / "config"), XDG_DATA_HOME=str(work / "data"))
+        os.environ["DISPLAY"] = a.display  # for xdotool and import
+        with open(log, "wb") as out:
+            editor = subprocess.Popen([sys.executable, "-m", "matteditor", str(a.photo)],
+                                      cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        wait_for(log, FIT.pattern, 60)
+        time.sleep(1.0)
+        m = wait_for(log, FIT.pattern, 5)
+        ox, oy, s = int(m.group(1)), int(m.group(2)), float(m.group(3))
+
+        def screen(px: float, py: float) -> tuple[str, str]:
+            return str(round(ox + px * s)), str(round(oy + py * s))
+
+        xdo("mousemove", *screen(x + w / 2, y + h / 2))
+        xdo("key", "q")
+        xdo("mousemove", *screen(x + 1, y + 1))
+        xdo("mousedown", "1")
+        for t in (0.25, 0.5, 0.75, 1.0):
+            xdo("mousemove", *screen(x + 1 + t * (w - 2), y + 1 + t * (h - 2)))
+            time.sleep(0.05)
+        time.sleep(0.5)
+        shot(work / "drag.png")
+        mark = log.stat().st_size
+        xdo("mouseup", "1")
+        wait_for(log, r"Quick select for revision", a.timeout, mark)
+        wait_for(log, r"foreground colours shown for revision", a.timeout, mark)
+        xdo("mousemove", "1270", "810")  # keep the pointer off the picture
+        xdo("key", "3")
+        time.sleep(1.5)
+        shot(work / "cutout.png")
+        subprocess.run(["convert", str(work / "drag.png"), str(work / "cutout.png"),
+                        "-resize", "75%", "+append", str(a.out)], check=True)
+        print(f"wrote {a.out}")
+        return 0
+    finally:
+        if editor is not None:
+            editor.kill()
+            editor.wait()
+        xvfb.kill()
+        xvfb.wait()
+        sys.stderr.write(log.read_text(errors="replace")[-2000:] if log.exists() else "")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Quick select, trimap from a mask and the edge brush, driven through the real window."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from matteditor import quickselect
+from matteditor.imageio import save_image
+from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
+from matteditor.ui import selection
+from matteditor.ui.tools import Tool
+
+from .conftest import drag, widget_point
+
+# conftest.photo(): a bright disc of radius 15 centred at (40, 30) on a dark 80 x 60 gradient.
+CX, CY, R = 40, 30, 15
+
+
+def box_drag(window, x0, y0, x1, y1, modifier=Qt.KeyboardModifier.NoModifier):
+    c = window.canvas
+    a, b = widget_point(c, x0, y0), widget_point(c, x1, y1)
+    QTest.mousePress(c, Qt.MouseButton.LeftButton, modifier, QPoint(int(a[0]), int(a[1])))
+    QTest.mouseMove(c, QPoint(int((a[0] + b[0]) / 2), int((a[1] + b[1]) / 2)))
+    QTest.mouseMove(c, QPoint(int(b[0]), int(b[1])))
+    QTest.mouseRelease(c, Qt.MouseButton.LeftButton, modifier, QPoint(int(b[0]), int(b[1])))
+
+
+def wait_for_steps(qtbot, window, count: int) -> None:
+    qtbot.waitUntil(lambda: window.undo_stack.count() == count and not window.quick.busy,
+                    timeout=5000)
+
+
+def test_box_drag_selects_the_disc_as_one_undo_step(window, qtbot):
+    window.set_tool(Tool.QUICK_SELECT)
+    window.panel.band_spin.setValue(3)
+    box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+    wait_for_steps(qtbot, window, 1)
+    t = window.document.trimap
+    assert t[CY, CX] == FOREGROUND                     # inside the object
+    assert t[2, 2] == BACKGROUND and t[57, 77] == BACKGROUND  # outside the box
+    assert t[CY, CX + R] == UNKNOWN                     # on the disc's edge
+    assert (t == UNKNOWN).sum() < 0.25 * t.size         # a band, not the whole picture
+    assert window.undo_stack.undoText() == "Quick select"
+    window.act_undo.trigger()
+    assert (window.document.trimap == UNKNOWN).all()
+
+
+def test_wider_band_slider_gives_more_unknown(window, qtbot):
+    window.set_tool(Tool.QUICK_SELECT)
+    window.panel.adaptive_check.setChecked(False)
+    areas = []
+    for band in (2, 6):
+        window.panel.band_spin.setValue(band)
+        window.document.clear_trimap()
+        count = window.undo_stack.count()
+        box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+        wait_for_steps(qtbot, window, count + 1)
+        areas.append(int((window.document.trimap == UNKNOWN).sum()))
+    assert areas[1] > 2 * areas[0]
+
+
+def test_alt_drag_draws_a_lasso(window, qtbot, monkeypatch):
+    seen = {}
+    real = quickselect.grabcut_mask
+
+    def spy(image, **kwargs):
+        seen.update(kwargs, thread=threading.current_thread())
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(selection, "grabcut_mask", spy)
+    window.set_tool(Tool.QUICK_SELECT)
+    window.panel.band_spin.setValue(3)
+    c = window.canvas
+    ring = [widget_point(c, CX + 22 * np.cos(a), CY + 22 * np.sin(a))
+            for a in np.linspace(0, 2 * np.pi, 16)]
+    pts = [QPoint(int(x), int(y)) for x, y in ring]
+    alt = Qt.KeyboardModifier.AltModifier
+    QTest.mousePress(c, Qt.MouseButton.LeftButton, alt, pts[0])
+    for p in pts[1:]:
+        QTest.mouseMove(c, p)
+    QTest.mouseRelease(c, Qt.MouseButton.LeftButton, alt, pts[-1])
+    wait_for_steps(qtbot, window, 1)
+    assert seen["rect"] is None and len(seen["lasso"]) >= 16
+    assert seen["thread"] is not threading.main_thread()  # GrabCut never runs on the UI thread
+    assert window.document.trimap[CY, CX] == FOREGROUND
+    assert window.undo_stack.undoText() == "Quick select (lasso)"
+
+
+def test_strokes_are_hard_seeds_for_quick_select(window, qtbot):
+    doc = window.document
+    seeded = doc.trimap.copy()
+    seeded[CY - 2:CY + 3, CX - 2:CX + 3] = BACKGROUND  # the user says: this hole is background
+    doc.replace_trimap(seeded)
+    window.set_tool(Tool.QUICK_SELECT)
+    box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+    qtbot.waitUntil(lambda: doc.trimap[5, 5] == BACKGROUND and not window.quick.busy,
+                    timeout=5000)
+    assert doc.trimap[CY, CX] == BACKGROUND
+
+
+def test_trimap_from_mask_file_uses_the_band_width(window, qtbot, tmp_path):
+    yy, xx = np.mgrid[0:60, 0:80]
+    mask = ((xx >= 20) & (xx < 60) & (yy >= 10) & (yy < 50)).astype(np.float32)
+    path = tmp_path / "mask.png"
+    save_image(path, mask)
+    window.panel.adaptive_check.setChecked(False)
+    window.panel.band_spin.setValue(4)
+    assert window.files.load_mask(path)
+    wait_for_steps(qtbot, window, 1)
+    t = window.document.trimap
+    assert t[30, 40] == FOREGROUND and t[2, 2] == BACKGROUND
+    assert (t[30, 17:23] == UNKNOWN).all()       # 4 px band around the left edge at x = 20
+    assert t[30, 10] == BACKGROUND and t[30, 28] == FOREGROUND
+    assert window.undo_stack.undoText() == "Trimap from mask"
+
+
+def test_mask_of_the_wrong_size_shows_an_error_and_changes_nothing(window, tmp_path,
+                                                                    monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
+    path = tmp_path / "small.png"
+    save_image(path, np.ones((10, 10), np.float32))
+    assert not window.files.load_mask(path)
+    assert shown and "small.png" in shown[0]
+    assert window.undo_stack.count() == 0 and not window.quick.busy
+    assert (window.document.trimap == UNKNOWN).all()
+
+
+def test_edge_brush_paints_an_unknown_band_along_the_stroke(window):
+    doc = window.document
+    t = np.full_like(doc.trimap, BACKGROUND)
+    t[:, 40:] = FOREGROUND
+    doc.replace_trimap(t)
+    window.set_tool(Tool.BACKGROUND)
+    window.set_tool(Tool.EDGE)
+    window.canvas.set_brush_size(6)
+    c = window.canvas
+    drag(c, [widget_point(c, 40, y) for y in np.linspace(5, 55, 8)])
+    t = doc.trimap
+    assert (t[5:56, 38:43] == UNKNOWN).all()
+    assert t[30, 20] == BACKGROUND and t[30, 60] == FOREGROUND
+    assert window.undo_stack.undoText() == "Edge stroke"
+    assert window.canvas.fill_label == BACKGROUND  # the edge brush is no fill label
