@@ -44,6 +44,10 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray, *,
                          "they must be the same size")
     if cancel is not None:
         cancel.raise_if_cancelled()
+    if max(img.shape[:2]) < 2:
+        # pymatting's level count is log2 of the size: zero levels divide by zero.
+        # A single pixel has no neighbours to borrow colour from anyway.
+        return np.clip(img, 0.0, 1.0).astype(np.float32)
     # Imported here: importing pymatting compiles numba kernels (seconds).
     from pymatting import estimate_foreground_ml
 

@@ -50,10 +50,15 @@ class _PymattingEngine(Engine):
                 progress(min(0.99, max(0.0, done)), f"{self.label}: solving")
 
         image64 = image.astype(np.float64)
-        alpha = type(self).solver(
-            image64, trimap_to_float(trimap),
-            laplacian_kwargs=dict(self.laplacian_kwargs),
-            cg_kwargs={"callback": on_iteration, "maxiter": self.maxiter, "rtol": CG_RTOL})
+        try:
+            alpha = type(self).solver(
+                image64, trimap_to_float(trimap),
+                laplacian_kwargs=dict(self.laplacian_kwargs),
+                cg_kwargs={"callback": on_iteration, "maxiter": self.maxiter, "rtol": CG_RTOL})
+        except ValueError as e:
+            # pymatting reports a solver that did not converge (degenerate images,
+            # e.g. 1 x N) with a plain ValueError.
+            raise EngineError(f"{self.label} could not solve this image: {e}") from None
         cancel.raise_if_cancelled()
         return alpha.astype(np.float32)
 
