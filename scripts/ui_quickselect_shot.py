@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ui_smoke import FIT, shot, wait_for, xdo  # noqa: E402
+from ui_smoke import FIT, focus_editor, shot, wait_for, xdo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,11 +58,12 @@ def main() -> int:
             return str(round(ox + px * s)), str(round(oy + py * s))
 
         xdo("mousemove", *screen(x + w / 2, y + h / 2))
+        focus_editor()
         xdo("key", "q")
-        xdo("mousemove", *screen(x + 1, y + 1))
+        xdo("mousemove", *screen(x + 0.5, y + 0.5))
         xdo("mousedown", "1")
         for t in (0.25, 0.5, 0.75, 1.0):
-            xdo("mousemove", *screen(x + 1 + t * (w - 2), y + 1 + t * (h - 2)))
+            xdo("mousemove", *screen(x + 0.5 + t * (w - 1), y + 0.5 + t * (h - 1)))
             time.sleep(0.05)
         time.sleep(0.5)
         shot(work / "drag.png")

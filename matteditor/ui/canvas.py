@@ -16,11 +16,12 @@ import math
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (QColor, QCursor, QMouseEvent, QPainter, QPainterPath, QPen,
-                           QPolygonF, QTransform, QWheelEvent)
+                           QTransform, QWheelEvent)
 from PySide6.QtWidgets import QWidget
 
 from ..document import Document, Rect, TrimapEdit
 from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, flood_fill, paint_stroke
+from .gesture import SelectionGesture
 from .render import ViewRenderer
 from .tools import MAX_BRUSH, MIN_BRUSH, Tool
 from .views import ViewMode
@@ -61,7 +62,7 @@ class Canvas(QWidget):
         self._pan_from: QPointF | None = None
         self._bg_from: QPointF | None = None
         self._stroke: _Stroke | None = None
-        self._select: _Selection | None = None
+        self._select: SelectionGesture | None = None
         self.lasso_mode = False        # quick select draws a lasso (Alt flips it per drag)
         self._fit_on_resize = True
 
@@ -149,6 +150,10 @@ class Canvas(QWidget):
             self.brush_size_changed.emit(size)
             self.update()
 
+    def set_lasso_mode(self, lasso: bool) -> None:
+        """Quick select draws a lasso (True) or a box; Alt flips it for one drag."""
+        self.lasso_mode = lasso
+
     def set_tool(self, tool: Tool) -> None:
         self.tool = tool
         self._select = None
@@ -213,24 +218,18 @@ class Canvas(QWidget):
             p.drawPath(st.path)
             p.restore()
         if self._select is not None:
-            self._paint_selection(p, self._select)
+            self._select.paint(p)
         if self._mouse is not None and self.tool.is_brush and not self._space \
                 and self._pan_from is None and self.document is not None:
             r = max(1.0, self.brush_size * self.scale / 2)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QPen(QColor(0, 0, 0, 200), 3))
             p.drawEllipse(self._mouse, r, r)
-            p.setPen(QPen(QColor(255, 255, 255, 230), 1.2))
+            if self.tool is Tool.EDGE:  # its own cursor: a dashed unknown-yellow ring
+                p.setPen(QPen(QColor(240, 210, 70, 240), 1.6, Qt.PenStyle.DashLine))
+            else:
+                p.setPen(QPen(QColor(255, 255, 255, 230), 1.2))
             p.drawEllipse(self._mouse, r, r)
-
-    def _paint_selection(self, p: QPainter, sel: "_Selection") -> None:
-        """Marching-ants outline: dark dashes under light ones, visible on any photo."""
-        path = sel.widget_path()
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.setPen(QPen(QColor(0, 0, 0, 220), 1.5))
-        p.drawPath(path)
-        p.setPen(QPen(QColor(255, 255, 255, 240), 1.5, Qt.PenStyle.DashLine))
-        p.drawPath(path)
 
     def _cursor_rect(self, pos: QPointF | None) -> QRect:
         if pos is None:
@@ -292,7 +291,7 @@ class Canvas(QWidget):
             self._fill(pos)
         elif self.tool is Tool.QUICK_SELECT:
             alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
-            self._select = _Selection(pos, lasso=self.lasso_mode != alt)
+            self._select = SelectionGesture(pos, lasso=self.lasso_mode != alt)
             self.update()
         else:
             self._begin_stroke(pos)
@@ -363,18 +362,11 @@ class Canvas(QWidget):
         self.update()
         if sel is None or doc is None:
             return
-        pts = [self.widget_to_image(q) for q in sel.points]
-        xs, ys = [x for x, _ in pts], [y for _, y in pts]
-        w, h = doc.size
-        x0, y0 = max(0, math.floor(min(xs))), max(0, math.floor(min(ys)))
-        x1, y1 = min(w, math.ceil(max(xs))), min(h, math.ceil(max(ys)))
-        if x1 - x0 < 3 or y1 - y0 < 3:  # a click, or a box outside the photo
+        result = sel.result(self.widget_to_image, doc.size, self.scale)
+        if result is None:
             log.debug("quick select gesture too small, ignored")
             return
-        if sel.lasso and len(pts) >= 3:
-            self.selection_made.emit(None, pts)
-        else:
-            self.selection_made.emit((x0, y0, x1 - x0, y1 - y0), None)
+        self.selection_made.emit(*result)
 
     def _fill(self, pos: QPointF) -> None:
         doc = self.document
@@ -417,25 +409,3 @@ class _Stroke:
             renderer.refresh(rect)
         return rect
 
-
-class _Selection:
-    """A quick-select drag in progress, widget coordinates."""
-
-    def __init__(self, start: QPointF, lasso: bool) -> None:
-        self.lasso = lasso
-        self.points = [QPointF(start)]
-
-    def add(self, pos: QPointF) -> None:
-        if self.lasso or len(self.points) < 2:
-            self.points.append(QPointF(pos))
-        else:
-            self.points[-1] = QPointF(pos)  # a box needs only its two corners
-
-    def widget_path(self) -> QPainterPath:
-        path = QPainterPath()
-        if self.lasso:
-            path.addPolygon(QPolygonF(self.points))
-            path.closeSubpath()
-        else:
-            path.addRect(QRectF(self.points[0], self.points[-1]).normalized())
-        return path

@@ -21,6 +21,11 @@ class TrimapCommand(QUndoCommand):
         self.edit = edit
         self._applied = True
 
+    @property
+    def applied(self) -> bool:
+        """False while undone (and for good once a new step replaced it)."""
+        return self._applied
+
     def redo(self) -> None:
         if self._applied:
             return
@@ -40,7 +45,11 @@ def commit(document: Document, stack: QUndoStack, edit: TrimapEdit) -> None:
     stack.push(TrimapCommand(document, edit))
 
 
-def commit_existing(document: Document, stack: QUndoStack, edit: TrimapEdit | None) -> None:
+def commit_existing(document: Document, stack: QUndoStack,
+                    edit: TrimapEdit | None) -> TrimapCommand | None:
     """Push an edit the document already applied and recorded (replace/clear trimap)."""
-    if edit is not None:
-        stack.push(TrimapCommand(document, edit))
+    if edit is None:
+        return None
+    command = TrimapCommand(document, edit)
+    stack.push(command)
+    return command

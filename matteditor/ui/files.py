@@ -208,7 +208,7 @@ class FileController:
         except MatteError as e:
             self._error("Could not use the mask", e)
             return False
-        self.w.trimap_from_mask(mask)
+        self.w.quick.from_mask(mask)
         return True
 
     def background_dialog(self) -> None:

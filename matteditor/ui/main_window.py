@@ -27,7 +27,7 @@ from .files import FileController
 from .help_dialog import ShortcutsDialog
 from .recovery import RecoveryStore
 from .render import ViewRenderer
-from .selection import QuickSelectController
+from .quick_tool import QuickSelectTool
 from .side_panel import SidePanel
 from .solve import SolveController
 from .theme import icon
@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas()
         self.setCentralWidget(self.canvas)
         self.solver = SolveController(engine_factory, preview_side, self)
-        self.quick = QuickSelectController(self.solver.thread, self)
+        self.quick = QuickSelectTool(self)
         self.files = FileController(self)
         self._build_actions()
         self._build_panel()
@@ -63,6 +63,9 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._connect()
         self._apply_session(prefs.load_session_settings(self.qs))
+        band = str(self.qs.value("quickselect/band", ""))
+        if band.isdigit():  # the spin box clamps it to its range
+            self.panel.band_spin.setValue(int(band))
         geometry = self.qs.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -87,6 +90,14 @@ class MainWindow(QMainWindow):
         self.act_save_as = make_action(self, "Save project &as…", f.save_project_as, "Ctrl+Shift+S")
         self.act_load_trimap = make_action(self, "Load &trimap…", f.load_trimap_dialog, "Ctrl+T",
                                            "trimap", "Replace the trimap with one from a file")
+        self.act_refine = make_action(self, "&Refine quick select", self.quick.refine,
+                                      "Shift+Q", "tool-quick-select",
+                                      "GrabCut again in the last box or lasso with the "
+                                      "foreground/background strokes painted since (Shift+Q)")
+        self.act_from_matte = make_action(self, "Trimap from current m&atte",
+                                          self.quick.from_matte, "Ctrl+Shift+M",
+                                          tip="Rebuild the trimap around the current matte "
+                                              "with the band width of the Quick select panel")
         self.act_mask = make_action(self, "Trimap from &mask…", f.mask_dialog, "Ctrl+M", "mask",
                                     "Build the trimap around a mask or an RGBA file's alpha, "
                                     "with the band width from the Quick select panel (Ctrl+M)")
@@ -126,7 +137,8 @@ class MainWindow(QMainWindow):
 
     def _build_panel(self) -> None:
         trimap_actions = [self.act_clear, self.act_load_trimap]
-        self.panel = SidePanel(list(self.tools.values()), trimap_actions, [self.act_mask])
+        self.panel = SidePanel(list(self.tools.values()), trimap_actions,
+                               [self.act_refine, self.act_mask, self.act_from_matte])
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
@@ -151,9 +163,10 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")
-        m.addActions([self.act_undo, self.act_redo, self.act_clear])
+        m.addActions([self.act_undo, self.act_redo, self.act_clear, self.act_from_matte])
         m = mb.addMenu("&Tools")
         m.addActions(list(self.tools.values()))
+        m.addAction(self.act_refine)
         m.addSeparator()
         m.addActions([self.act_bigger, self.act_smaller])
         m = mb.addMenu("&View")
@@ -207,14 +220,8 @@ class MainWindow(QMainWindow):
         p.view_changed.connect(self._on_view_settings)
         p.background_image_requested.connect(self.files.background_dialog)
         p.band_requested.connect(self.change_band)
-        p.lasso_changed.connect(lambda on: setattr(c, "lasso_mode", on))
-        c.selection_made.connect(self.quick_select)
-        q = self.quick
-        q.trimap_ready.connect(self._on_quick_trimap)
-        q.busy_changed.connect(self._on_quick_busy)
-        q.progress.connect(self._on_progress)
-        q.status.connect(lambda text: self.statusBar().showMessage(text))
-        q.error.connect(self._on_quick_error)
+        p.lasso_changed.connect(c.set_lasso_mode)
+        c.selection_made.connect(self.quick.select)
         s.busy_changed.connect(self._on_busy)
         s.progress.connect(self._on_progress)
         s.status.connect(lambda text: self.statusBar().showMessage(text))
@@ -265,13 +272,14 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         has = self.document is not None
         for a in (self.act_save, self.act_save_as, self.act_load_trimap, self.act_mask,
-                  self.act_export,
+                  self.act_refine, self.act_from_matte, self.act_export,
                   self.act_copy, self.act_clear, self.act_solve):
             a.setEnabled(has)
 
     def _on_edit(self, edit) -> None:
         if self.document is not None:
             commit(self.document, self.undo_stack, edit)
+            self.quick.after_edit(self.canvas.tool)
 
     def clear_trimap(self) -> None:
         if self.document is not None:
@@ -283,39 +291,6 @@ class MainWindow(QMainWindow):
             label = "Grow band" if pixels > 0 else "Shrink band"
             commit_existing(doc, self.undo_stack,
                             doc.replace_trimap(resize_band(doc.trimap, pixels), label))
-
-    # -- quick select --------------------------------------------------------------------
-    def quick_select(self, rect, lasso) -> None:
-        """GrabCut from a box (x, y, w, h) or a lasso (image points) on the solver thread."""
-        if self.document is None:
-            return
-        self.solver.cancel()  # the trimap is about to be replaced; free the thread
-        self.quick.select(self.panel.quick_select_settings(), rect=rect, lasso=lasso)
-
-    def trimap_from_mask(self, mask) -> None:
-        """Trimap around a loaded mask (float32 H x W in [0, 1]) on the solver thread."""
-        if self.document is None:
-            return
-        self.solver.cancel()
-        self.quick.from_mask(self.panel.quick_select_settings(), mask)
-
-    def _on_quick_trimap(self, trimap, label: str) -> None:
-        doc = self.document
-        if doc is None:
-            return
-        commit_existing(doc, self.undo_stack, doc.replace_trimap(trimap, label))
-        self.statusBar().showMessage(f"{label}: touch up with the brushes, "
-                                     "Edge brush (R) for hair")
-
-    def _on_quick_busy(self, busy: bool) -> None:
-        self._on_busy(busy or self.solver.busy)
-        if not busy and self.solver.auto:
-            self.solver.schedule()  # the solve cancelled for it, or the new trimap's
-
-    def _on_quick_error(self, message: str, trace: str) -> None:
-        self.statusBar().showMessage(message)
-        if trace:
-            self._on_solver_error(message, trace)
 
     def cancel_work(self) -> None:
         self.solver.cancel()
@@ -399,6 +374,8 @@ class MainWindow(QMainWindow):
         self.qs.setValue("window/geometry", self.saveGeometry())
         self.qs.setValue("window/state", self.saveState())
         prefs.save_session_settings(self.qs, self.session_settings())
+        self.qs.setValue("quickselect/band", self.panel.band_spin.value())
+        self.quick.cancel()
         self.solver.shutdown()
         self.recovery.discard()
         event.accept()

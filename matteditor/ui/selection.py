@@ -138,6 +138,7 @@ class QuickSelectController(QObject):
         self.stale_dropped = 0
         self._key = 0
         self._in_flight: SelectRequest | None = None
+        self._last: tuple[SelectRequest, np.ndarray] | None = None  # last GrabCut and its trimap
         self._worker = SelectWorker()
         self._worker.moveToThread(thread)
         w = self._worker
@@ -151,6 +152,7 @@ class QuickSelectController(QObject):
         self._worker.cancel()
         self.document = document
         self._key += 1
+        self._last = None
 
     @property
     def busy(self) -> bool:
@@ -165,16 +167,40 @@ class QuickSelectController(QObject):
                           lasso=tuple(lasso) if lasso is not None else None,
                           label="Quick select (lasso)" if lasso is not None else "Quick select")
 
-    def from_mask(self, settings: QuickSelectSettings, mask: np.ndarray) -> bool:
-        """A trimap around an imported mask (float32 H x W in [0, 1], the photo's size)."""
-        return self._post(settings, mask=mask, label="Trimap from mask")
+    def from_mask(self, settings: QuickSelectSettings, mask: np.ndarray,
+                  label: str = "Trimap from mask") -> bool:
+        """A trimap around a mask (float32 H x W in [0, 1], the photo's size)."""
+        return self._post(settings, mask=mask, label=label)
 
-    def _post(self, settings: QuickSelectSettings, **job) -> bool:
+    @property
+    def can_refine(self) -> bool:
+        """True once a box or lasso selection of this document has been applied."""
+        return self._last is not None
+
+    def refine(self, settings: QuickSelectSettings) -> bool:
+        """GrabCut again in the last box or lasso, adding the fg/bg strokes painted since.
+
+        The seeds are the strokes of the last run plus the pixels that are now
+        foreground/background but were not in the trimap that run produced,
+        so the selection's own fill does not freeze the result.
+        """
+        doc = self.document
+        if doc is None or self._last is None:
+            return False
+        last, produced = self._last
+        seeds = last.trimap.copy()
+        for label in (FOREGROUND, BACKGROUND):
+            seeds[(doc.trimap == label) & (produced != label)] = label
+        return self._post(settings, rect=last.rect, lasso=last.lasso, seeds=seeds,
+                          label="Refine quick select")
+
+    def _post(self, settings: QuickSelectSettings, seeds: np.ndarray | None = None,
+              **job) -> bool:
         doc = self.document
         if doc is None:
             return False
-        req = SelectRequest(self._key, doc.revision, doc.image, doc.trimap.copy(), settings,
-                            **job)
+        seeds = doc.trimap.copy() if seeds is None else seeds
+        req = SelectRequest(self._key, doc.revision, doc.image, seeds, settings, **job)
         if self._in_flight is None:
             self.busy_changed.emit(True)
         self._in_flight = req
@@ -201,6 +227,7 @@ class QuickSelectController(QObject):
             self.status.emit(f"{req.label} dropped: the trimap changed while it ran; "
                              "drag again")
             return
+        self._last = (req, trimap) if req.mask is None else None
         self.trimap_ready.emit(trimap, req.label)
 
     def _on_failed(self, req: SelectRequest, message: str, trace: str) -> None:

@@ -96,6 +96,11 @@ class SidePanel(QWidget):
         self.lasso_check = QCheckBox("Lasso instead of a box (Alt flips)")
         self.lasso_check.toggled.connect(self.lasso_changed)
         form.addRow(self.lasso_check)
+        self.auto_refine_check = QCheckBox("Refine as I paint F/B strokes")
+        self.auto_refine_check.setToolTip("After a quick select, each foreground or background "
+                                          "stroke runs GrabCut again with it as a seed")
+        self.auto_refine_check.setChecked(True)
+        form.addRow(self.auto_refine_check)
         for action in actions:
             b = QPushButton(action.icon(), action.text().replace("&", ""))
             b.setToolTip(action.toolTip())

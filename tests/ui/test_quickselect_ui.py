@@ -10,12 +10,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from matteditor import quickselect
+from matteditor.document import Document
 from matteditor.imageio import save_image
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
 from matteditor.ui import selection
 from matteditor.ui.tools import Tool
 
-from .conftest import drag, widget_point
+from .conftest import drag, photo, widget_point
 
 # conftest.photo(): a bright disc of radius 15 centred at (40, 30) on a dark 80 x 60 gradient.
 CX, CY, R = 40, 30, 15
@@ -146,3 +147,138 @@ def test_edge_brush_paints_an_unknown_band_along_the_stroke(window):
     assert t[30, 20] == BACKGROUND and t[30, 60] == FOREGROUND
     assert window.undo_stack.undoText() == "Edge stroke"
     assert window.canvas.fill_label == BACKGROUND  # the edge brush is no fill label
+
+
+def test_a_stroke_after_quick_select_refines_the_selection(make_window, qtbot):
+    # A yellow disc and, inside the same box, a blue patch the box wrongly takes in.
+    img = photo()
+    yy, xx = np.mgrid[0:60, 0:80]
+    img[((yy - CY) ** 2 + (xx - CX) ** 2 >= 10 ** 2)] = (0.1, 0.1, 0.12)
+    img[12:20, 22:30] = (0.2, 0.3, 0.9)
+    window = make_window(document=Document(img))
+    window.set_tool(Tool.QUICK_SELECT)
+    window.panel.band_spin.setValue(2)
+    window.panel.adaptive_check.setChecked(False)
+    box_drag(window, 20, 10, 60, 50)
+    wait_for_steps(qtbot, window, 1)
+    assert window.document.trimap[15, 25] == FOREGROUND  # GrabCut took the patch in
+    window.set_tool(Tool.BACKGROUND)
+    window.canvas.set_brush_size(2)
+    c = window.canvas
+    drag(c, [widget_point(c, 24, 14), widget_point(c, 26, 14)])
+    wait_for_steps(qtbot, window, 3)  # the stroke, then the refined selection
+    t = window.document.trimap
+    assert window.undo_stack.undoText() == "Refine quick select"
+    assert (t[12:20, 22:30] != FOREGROUND).all()  # the whole patch left, not just the stroke
+    assert t[17, 28] == BACKGROUND
+    assert t[CY, CX] == FOREGROUND                # the disc is still selected
+
+
+def test_strokes_do_not_refine_an_undone_quick_select(window, qtbot):
+    window.set_tool(Tool.QUICK_SELECT)
+    box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+    wait_for_steps(qtbot, window, 1)
+    window.act_undo.trigger()
+    window.set_tool(Tool.FOREGROUND)
+    c = window.canvas
+    drag(c, [widget_point(c, x, CY) for x in np.linspace(CX - 4, CX + 4, 5)])
+    qtbot.wait(200)
+    assert not window.quick.busy
+    assert window.undo_stack.count() == 1 and window.undo_stack.undoText() == "Foreground stroke"
+    assert window.document.trimap[2, 2] == UNKNOWN
+
+
+def test_a_box_dragged_past_the_photo_edge_reaches_the_edge(window):
+    got = []
+    window.canvas.selection_made.connect(lambda rect, lasso: got.append(rect))
+    window.set_tool(Tool.QUICK_SELECT)
+    c = window.canvas
+    a, b = widget_point(c, -3, -3), widget_point(c, 50, 40)
+    QTest.mousePress(c, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(int(a[0]), int(a[1])))
+    QTest.mouseMove(c, QPoint(int(b[0]), int(b[1])))
+    QTest.mouseRelease(c, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       QPoint(int(b[0]), int(b[1])))
+    x, y, w, h = got[0]
+    assert (x, y) == (0, 0) and 50 <= w <= 52 and 40 <= h <= 42
+
+
+def test_a_new_box_cancels_the_running_selection_and_only_the_latest_lands(window, qtbot,
+                                                                          monkeypatch):
+    started, calls = threading.Event(), []
+    real = quickselect.grabcut_mask
+
+    def slow_first(image, *, cancel, **kwargs):
+        calls.append(kwargs["rect"])
+        if len(calls) == 1:
+            started.set()
+            while True:
+                cancel.raise_if_cancelled()
+                threading.Event().wait(0.01)
+        return real(image, cancel=cancel, **kwargs)
+
+    monkeypatch.setattr(selection, "grabcut_mask", slow_first)
+    window.set_tool(Tool.QUICK_SELECT)
+    window.panel.band_spin.setValue(3)
+    box_drag(window, 1, 1, 30, 30)
+    assert started.wait(5)
+    box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+    wait_for_steps(qtbot, window, 1)
+    qtbot.wait(100)
+    assert len(calls) == 2 and window.undo_stack.count() == 1
+    t = window.document.trimap
+    assert t[CY, CX] == FOREGROUND and t[5, 5] == BACKGROUND
+
+
+def test_escape_cancels_a_running_quick_select(window, qtbot, monkeypatch):
+    def never(image, *, cancel, **kwargs):
+        while True:
+            cancel.raise_if_cancelled()
+            threading.Event().wait(0.01)
+
+    monkeypatch.setattr(selection, "grabcut_mask", never)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.set_tool(Tool.QUICK_SELECT)
+    box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+    qtbot.waitUntil(lambda: window.progress.isVisible(), timeout=2000)
+    window.act_cancel.trigger()
+    qtbot.waitUntil(lambda: not window.quick.busy, timeout=3000)
+    assert "Quick select cancelled" in messages
+    assert window.undo_stack.count() == 0 and (window.document.trimap == UNKNOWN).all()
+
+
+def test_trimap_from_the_current_matte_puts_a_band_around_it(window, qtbot):
+    doc = window.document
+    t = np.full_like(doc.trimap, BACKGROUND)
+    t[20:40, 30:50] = FOREGROUND
+    doc.replace_trimap(t)
+    qtbot.waitUntil(lambda: doc.alpha is not None and doc.alpha_revision == doc.revision,
+                    timeout=5000)
+    window.panel.adaptive_check.setChecked(False)
+    window.panel.band_spin.setValue(3)
+    window.act_from_matte.trigger()
+    wait_for_steps(qtbot, window, 1)
+    t = doc.trimap
+    assert t[30, 40] == FOREGROUND and t[5, 5] == BACKGROUND
+    assert (t[30, 27:33] == UNKNOWN).all()   # around the matte's left edge at x = 30
+    assert window.undo_stack.undoText() == "Trimap from matte"
+
+
+def test_the_lasso_option_makes_a_plain_drag_a_lasso(window):
+    got = []
+    window.canvas.selection_made.connect(lambda rect, lasso: got.append((rect, lasso)))
+    window.panel.lasso_check.setChecked(True)
+    window.set_tool(Tool.QUICK_SELECT)
+    c = window.canvas
+    drag(c, [widget_point(c, x, y) for x, y in ((20, 10), (60, 12), (58, 50), (22, 48))])
+    rect, lasso = got[0]
+    assert rect is None and len(lasso) == 4
+    assert abs(lasso[1][0] - 60.5) < 0.6 and abs(lasso[1][1] - 12.5) < 0.6
+
+
+def test_the_band_width_is_remembered_between_sessions(make_window):
+    first = make_window()
+    first.panel.band_spin.setValue(21)
+    first.close()
+    assert make_window().panel.band_spin.value() == 21
