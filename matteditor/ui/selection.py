@@ -12,17 +12,17 @@ one undo step.  The UI thread never runs GrabCut.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal
 
 from ..document import Document
 from ..engines.base import CancelToken
+from .latest import LatestWinsWorker
 from ..errors import Cancelled, MatteError
 from ..quickselect import QuickSelectSettings, grabcut_mask, trimap_from_selection
 from ..trimap import BACKGROUND, FOREGROUND
@@ -45,51 +45,13 @@ class SelectRequest:
     label: str = "Quick select"
 
 
-class SelectWorker(QObject):
+class SelectWorker(LatestWinsWorker):
     """Lives on the solver thread; all slots run there."""
 
     progress = Signal(object, float, str)     # request, fraction, message
     done = Signal(object, object)             # request, trimap (uint8 H x W)
     failed = Signal(object, str, str)         # request, message, traceback ("" if expected)
     cancelled = Signal(object)
-    finished = Signal(object)
-    _wake = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self._pending: SelectRequest | None = None
-        self._token: CancelToken | None = None
-        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
-
-    def post(self, request: SelectRequest) -> None:
-        """Replace any waiting request and cancel the running one (latest wins)."""
-        with self._lock:
-            self._pending = request
-            if self._token is not None:
-                self._token.cancel()
-        self._wake.emit()
-
-    def cancel(self) -> None:
-        with self._lock:
-            self._pending = None
-            if self._token is not None:
-                self._token.cancel()
-
-    @Slot()
-    def _drain(self) -> None:
-        while True:
-            with self._lock:
-                request, self._pending = self._pending, None
-                if request is None:
-                    return
-                token = self._token = CancelToken()
-            try:
-                self._run(request, token)
-            finally:
-                with self._lock:
-                    self._token = None
-                self.finished.emit(request)
 
     def _run(self, request: SelectRequest, token: CancelToken) -> None:
         start = time.perf_counter()

@@ -12,18 +12,18 @@ The UI thread never runs a solve.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Signal
 
 from ..document import Rect
 from ..engines import create_engine
 from ..engines.base import CancelToken, Engine
+from .latest import LatestWinsWorker
 from ..errors import Cancelled, MatteError, TrimapError
 from ..foreground import estimate_foreground
 from ..trimap import UNKNOWN
@@ -49,7 +49,7 @@ class SolveRequest:
     foreground: bool = True
 
 
-class SolveWorker(QObject):
+class SolveWorker(LatestWinsWorker):
     """Lives on the solver thread; all slots run there."""
 
     progress = Signal(object, float, str)          # request, fraction, message
@@ -58,8 +58,6 @@ class SolveWorker(QObject):
     foreground_ready = Signal(object, object, object)  # request, alpha, foreground
     failed = Signal(object, str, str)              # request, message, traceback ("" if expected)
     cancelled = Signal(object)
-    finished = Signal(object)                      # request done, whatever the outcome
-    _wake = Signal()
 
     def __init__(self, engine_factory: EngineFactory = create_engine,
                  preview_side: int = 320) -> None:
@@ -67,43 +65,8 @@ class SolveWorker(QObject):
         self._factory = engine_factory
         self._engines: dict[str, Engine] = {}
         self._preview = PreviewSolver(preview_side)
-        self._lock = threading.Lock()
-        self._pending: SolveRequest | None = None
-        self._token: CancelToken | None = None
-        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
-
-    # -- any thread ---------------------------------------------------------
-    def post(self, request: SolveRequest) -> None:
-        """Replace any waiting request with this one and cancel the running solve."""
-        with self._lock:
-            self._pending = request
-            if self._token is not None:
-                self._token.cancel()
-        self._wake.emit()
-
-    def cancel(self) -> None:
-        """Drop the waiting request and cancel the running one."""
-        with self._lock:
-            self._pending = None
-            if self._token is not None:
-                self._token.cancel()
 
     # -- solver thread ---------------------------------------------------------
-    @Slot()
-    def _drain(self) -> None:
-        while True:
-            with self._lock:
-                request, self._pending = self._pending, None
-                if request is None:
-                    return
-                token = self._token = CancelToken()
-            try:
-                self._run(request, token)
-            finally:
-                with self._lock:
-                    self._token = None
-                self.finished.emit(request)
-
     def _engine(self, name: str) -> Engine:
         if name not in self._engines:
             self._engines[name] = self._factory(name)
