@@ -134,10 +134,19 @@ def test_padding_reaches_the_stride():
 def test_shipped_weights_load_and_tile_seamlessly(cls):
     if not cls.default_weights().exists():
         pytest.skip(f"{cls.default_weights()} is not installed")
-    engine = cls()
-    image, trimap = _case(96, 128)
-    whole = engine.estimate(image, trimap)
-    tiled = cls(tile=64, overlap=32).estimate(image, trimap)
+    import cv2
+    rng = np.random.default_rng(0)
+    h, w = 256, 320
+    image = cv2.GaussianBlur(rng.random((h, w, 3)).astype(np.float32), (0, 0), 3)
+    image[:, w // 2:] = image[:, w // 2:] * 0.3 + 0.6
+    trimap = np.zeros((h, w), np.uint8)
+    trimap[:, w // 2:] = 255
+    trimap[20:h - 20, w // 2 - 30:w // 2 + 30] = 128
+    whole = cls(tile=1024).estimate(image, trimap)
+    # 2 x 2 tiles of 160 px: each sees less context than the whole window,
+    # so small differences are expected (measured 0.04 for dim); seams
+    # would show as far larger errors.
+    tiled = cls(tile=160, overlap=64).estimate(image, trimap)
     unknown = trimap == 128
-    assert np.abs(tiled - whole)[unknown].mean() < 0.1
+    assert np.abs(tiled - whole)[unknown].mean() < 0.08
     assert np.all(whole[trimap == 255] == 1) and np.all(whole[trimap == 0] == 0)
