@@ -124,3 +124,20 @@ def widget_point(canvas, x: float, y: float) -> tuple[float, float]:
     """Widget coordinates of image pixel (x, y)."""
     return (canvas.offset.x() + (x + 0.5) * canvas.scale,
             canvas.offset.y() + (y + 0.5) * canvas.scale)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_numba_kernels():
+    """Compile pymatting's numba kernels once before any UI test.
+
+    In a fresh environment (CI) the first foreground estimation or
+    closed-form solve compiles for tens of seconds on the solver thread, which
+    would otherwise land inside some test's wait timeout."""
+    from matteditor.engines import create_engine
+    from matteditor.foreground import estimate_foreground
+
+    image = np.random.default_rng(0).random((24, 32, 3)).astype(np.float32)
+    trimap = np.full((24, 32), 128, np.uint8)
+    trimap[:, :4], trimap[:, -4:] = 0, 255
+    alpha = create_engine("closed-form").estimate(image, trimap)
+    estimate_foreground(image, alpha)
