@@ -17,7 +17,8 @@ from ..engines.base import CancelToken
 class LatestWinsWorker(QObject):
     """Subclasses implement ``_run(request, token)``; all slots run on the worker's thread."""
 
-    finished = Signal(object)  # request done, whatever the outcome
+    cancelled = Signal(object)  # request cancelled (while running, or dropped while waiting)
+    finished = Signal(object)   # request done, whatever the outcome
     _wake = Signal()
 
     def __init__(self) -> None:
@@ -37,11 +38,17 @@ class LatestWinsWorker(QObject):
         self._wake.emit()
 
     def cancel(self) -> None:
-        """Drop the waiting request and cancel the running one."""
+        """Drop the waiting request and cancel the running one.
+
+        A request dropped before it ran is still reported (cancelled, then
+        finished), so whoever waits for it is not left busy forever."""
         with self._lock:
-            self._pending = None
+            dropped, self._pending = self._pending, None
             if self._token is not None:
                 self._token.cancel()
+        if dropped is not None:
+            self.cancelled.emit(dropped)
+            self.finished.emit(dropped)
 
     # -- worker thread ----------------------------------------------------
     @Slot()

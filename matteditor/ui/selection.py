@@ -51,7 +51,6 @@ class SelectWorker(LatestWinsWorker):
     progress = Signal(object, float, str)     # request, fraction, message
     done = Signal(object, object)             # request, trimap (uint8 H x W)
     failed = Signal(object, str, str)         # request, message, traceback ("" if expected)
-    cancelled = Signal(object)
 
     def _run(self, request: SelectRequest, token: CancelToken) -> None:
         start = time.perf_counter()

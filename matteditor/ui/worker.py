@@ -57,7 +57,6 @@ class SolveWorker(LatestWinsWorker):
     alpha_ready = Signal(object, object)           # request, alpha
     foreground_ready = Signal(object, object, object)  # request, alpha, foreground
     failed = Signal(object, str, str)              # request, message, traceback ("" if expected)
-    cancelled = Signal(object)
 
     def __init__(self, engine_factory: EngineFactory = create_engine,
                  preview_side: int = 320) -> None:
