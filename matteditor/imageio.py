@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import warnings
+from contextlib import contextmanager
 from struct import error as struct_error
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,10 +269,34 @@ def _decode_pillow(im: Image.Image, path: Path) -> tuple[np.ndarray, np.ndarray 
                     ) from None
 
 
+@contextmanager
+def _decoder_chatter_to_log(path: Path):
+    """Keep Pillow's warnings and OpenCV/libtiff's console messages about a
+    damaged file off the terminal: the user gets our one-line error (or a good
+    image), the details go to the debug log (``matteditor -v``)."""
+    cv_log = cv2.utils.logging
+    level = cv_log.getLogLevel()
+    cv_log.setLogLevel(cv_log.LOG_LEVEL_SILENT)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        cv_log.setLogLevel(level)
+        for w in caught[:20]:
+            log.debug("%s: decoder: %s", path, w.message)
+
+
 def _decode(path: PathLike, limits: ImageLimits) -> tuple[np.ndarray, np.ndarray | None]:
     """(pixels float32 H x W or H x W x 3 in [0, 1], alpha float32 H x W or None)."""
     path = Path(path)
     data = _read_bytes(path)
+    with _decoder_chatter_to_log(path):
+        return _decode_bytes(data, path, limits)
+
+
+def _decode_bytes(data: bytes, path: Path, limits: ImageLimits
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
     im = _open_header(data, path, limits)
     use_opencv = _needs_opencv(im)  # before getexif(), which may decode a PNG
     try:

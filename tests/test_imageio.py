@@ -5,6 +5,7 @@ Pillow or OpenCV (not with the code under test) unless a round trip is meant."""
 from __future__ import annotations
 
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -347,6 +348,29 @@ def test_truncated_16bit_png_is_reported_as_damaged(tmp_path, rng):
     (tmp_path / "cut.png").write_bytes(png.tobytes()[: png.size // 2])
     with pytest.raises(ImageLoadError):
         load_image(tmp_path / "cut.png")
+
+
+def test_damaged_tiffs_print_and_warn_nothing_but_our_error(tmp_path, rng, capfd):
+    # Pillow warns and libtiff (through OpenCV) writes to stderr about damaged
+    # tags; none of that may reach the terminal next to our one-line error.
+    noise = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "full.tif")
+    damaged = bytearray((tmp_path / "full.tif").read_bytes())
+    for i in range(8, 200, 7):
+        damaged[i] ^= 0x5A
+    (tmp_path / "bad.tif").write_bytes(bytes(damaged))
+    (tmp_path / "cut.tif").write_bytes((tmp_path / "full.tif").read_bytes()[:300])
+    # A float RGB TIFF goes to OpenCV (Pillow cannot decode it); cut it short.
+    cv2.imwrite(str(tmp_path / "float.tif"), rng.random((64, 64, 3), dtype=np.float32))
+    (tmp_path / "float-cut.tif").write_bytes((tmp_path / "float.tif").read_bytes()[:2000])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name in ("bad.tif", "cut.tif", "float-cut.tif"):
+            with pytest.raises(ImageLoadError):
+                load_image(tmp_path / name)
+    captured = capfd.readouterr()
+    assert [str(w.message) for w in caught] == []
+    assert captured.err == "" and captured.out == ""
 
 
 def _huge_png_header(width: int, height: int) -> bytes:
