@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import stat
 import threading
 import warnings
 from contextlib import contextmanager
@@ -67,9 +68,20 @@ def _fail(path: Path, reason: str) -> ImageLoadError:
 
 
 def _read_bytes(path: Path) -> bytes:
+    # O_NONBLOCK: opening a FIFO (e.g. a project file's photo path) must not
+    # wait for a writer; it has no effect on regular files.
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        with open(path, "rb") as f:
+        fd = os.open(path, flags)
+        with open(fd, "rb") as f:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(mode):
+                raise _fail(path, "not a regular file (a device, pipe or socket)")
             data = f.read()
+    except MemoryError:
+        raise _fail(path, "not enough memory to read the file") from None
     except FileNotFoundError:
         raise _fail(path, "the file does not exist") from None
     except IsADirectoryError:

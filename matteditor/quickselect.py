@@ -61,7 +61,11 @@ def _seed_mask(shape: tuple[int, int], rect: tuple[int, int, int, int] | None,
         if lasso is not None:
             if len(lasso) < 3:
                 raise MatteError("a lasso needs at least three points")
-            poly = np.round(np.asarray(lasso, np.float64) * 16).astype(np.int32)
+            points = np.asarray(lasso, np.float64)
+            if not np.isfinite(points).all() or np.abs(points).max() > 1e6:
+                raise MatteError("the lasso's points must be finite pixel coordinates "
+                                 "(within a million pixels of the image)")
+            poly = np.round(points * 16).astype(np.int32)
             inside = np.zeros((h, w), np.uint8)
             cv2.fillPoly(inside, [poly], 1, cv2.LINE_8, 4)
             if rect is None:
@@ -163,12 +167,15 @@ def trimap_from_selection(image: np.ndarray, mask: np.ndarray,
     if mask.shape != image.shape[:2]:
         raise TrimapError(f"mask is {mask.shape[1]}x{mask.shape[0]} but the image is "
                           f"{image.shape[1]}x{image.shape[0]}")
-    narrow = trimap_from_mask(mask, settings.band)
-    if not settings.adaptive_band or settings.band == 0:
+    # A band wider than the image's diagonal gives the same trimap; capping it
+    # keeps the box filters below from working through huge kernels.
+    band = min(settings.band, int(np.ceil(np.hypot(*mask.shape))) + 1)
+    narrow = trimap_from_mask(mask, band)
+    if not settings.adaptive_band or band == 0:
         return narrow
-    wide = trimap_from_mask(mask, 2 * settings.band)
-    detail = edge_detail(image, mask, settings.band)
+    wide = trimap_from_mask(mask, 2 * band)
+    detail = edge_detail(image, mask, band)
     out = narrow.copy()
-    detailed = cv2.blur(detail, (2 * settings.band + 1,) * 2) > 0.5
+    detailed = cv2.blur(detail, (2 * band + 1,) * 2) > 0.5
     out[(wide == UNKNOWN) & detailed] = UNKNOWN
     return out

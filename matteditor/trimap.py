@@ -175,8 +175,11 @@ def flood_fill(trimap: np.ndarray, seed: tuple[int, int], value: int) -> np.ndar
     return out
 
 
-def _disk(radius: int) -> np.ndarray:
-    r = max(0, int(radius))
+def _disk(radius: int, shape: tuple[int, int]) -> np.ndarray:
+    """Disk kernel of ``radius``, capped at the diagonal of an image of ``shape``:
+    a larger disk erodes and dilates it the same way, and a huge radius typed
+    by a user must not allocate a huge kernel."""
+    r = min(max(0, int(radius)), int(np.ceil(np.hypot(*shape))) + 1)
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
@@ -200,7 +203,7 @@ def trimap_from_mask(mask: np.ndarray, band: int, threshold: float = 0.5) -> np.
     elif m.dtype == np.uint16:
         m = m.astype(np.float32) / 65535.0
     fg = (m >= threshold).astype(np.uint8)
-    kernel = _disk(band)
+    kernel = _disk(band, m.shape)
     sure_fg = cv2.erode(fg, kernel) if band > 0 else fg
     maybe_fg = cv2.dilate(fg, kernel) if band > 0 else fg
     soft = (m > 0.02) & (m < 0.98)
@@ -215,7 +218,7 @@ def resize_band(trimap: np.ndarray, pixels: int) -> np.ndarray:
     if pixels == 0:
         return trimap.copy()
     unknown = (trimap == UNKNOWN).astype(np.uint8)
-    kernel = _disk(abs(pixels))
+    kernel = _disk(abs(pixels), trimap.shape)
     out = trimap.copy()
     if pixels > 0:
         out[cv2.dilate(unknown, kernel) == 1] = UNKNOWN

@@ -189,6 +189,38 @@ def test_output_the_format_cannot_hold_is_refused(photo, tmp_path, capsys, outpu
     assert not (tmp_path / output).exists()
 
 
+@pytest.mark.parametrize("target", ["cat.png", "cat_trimap.png"])
+def test_output_onto_its_own_photo_or_trimap_is_refused_and_keeps_it(photo, tmp_path, capsys,
+                                                                      target):
+    before = (tmp_path / target).read_bytes()
+    assert run_cli(["matte", str(photo), "-o", str(tmp_path / target), "-q"]) == 1
+    assert "refusing to overwrite" in _one_error_line(capsys.readouterr().err)
+    assert (tmp_path / target).read_bytes() == before
+
+
+def test_batch_into_the_photos_own_folder_never_overwrites_a_photo(photo, tmp_path, capsys):
+    # x.jpg's output x.png would replace the photo x.png, and cat.png's output
+    # is cat.png itself: both are refused even with --overwrite.
+    image, trimap = _scene()
+    save_image(tmp_path / "x.png", image)
+    save_image(tmp_path / "x.jpg", image)
+    save_image(tmp_path / "x_trimap.png", trimap.astype(np.float32) / 255)
+    photos = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    code = run_cli(["matte", str(tmp_path), "-o", str(tmp_path), "--overwrite", "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "0 written, 0 skipped, 3 failed" in err and "refusing to overwrite" in err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == photos
+
+
+def test_batch_output_folder_that_cannot_be_made_is_one_error_line(photo, tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_bytes(b"x")
+    code = run_cli(["matte", str(photo), "-o", str(blocker / "sub") + "/", "-q"])
+    assert code == 1
+    assert "cannot create the output folder" in _one_error_line(capsys.readouterr().err)
+
+
 def test_several_images_into_one_file_is_refused(photo, tmp_path, capsys):
     assert run_cli(["matte", str(photo), str(photo.with_name("x.png")), "-o",
                     str(tmp_path / "o.png")]) == 1
@@ -251,3 +283,23 @@ def test_python_dash_m_runs_the_command_line():
                           text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr
     assert "closed-form" in done.stdout
+
+
+def test_running_out_of_memory_is_one_error_line(photo, tmp_path, capsys, monkeypatch):
+    import matteditor.cli.matte as matte_cmd
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(matte_cmd, "load_image", no_memory)
+    assert run_cli(["matte", str(photo), "-o", str(tmp_path / "o.png"), "-q"]) == 1
+    assert "not enough memory" in _one_error_line(capsys.readouterr().err)
+
+
+def test_a_glob_leaves_out_trimap_files_like_a_folder_does(photo, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code = run_cli(["matte", str(tmp_path / "*.png"), "-o", str(out_dir) + "/", "--alpha-only"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "1 written, 0 skipped, 0 failed" in err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["cat.png"]

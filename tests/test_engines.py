@@ -117,3 +117,24 @@ def test_engines_report_their_devices():
     for cls in CLASSICAL_ENGINES:
         info = cls.info()
         assert info.name == cls.name and "cpu" in info.devices
+
+
+def test_closed_form_refuses_an_image_thinner_than_its_window_at_once():
+    image = np.full((2, 60, 3), 0.5, np.float32)
+    trimap = np.full((2, 60), UNKNOWN, np.uint8)
+    trimap[:, 0], trimap[:, -1] = BACKGROUND, FOREGROUND
+    # Without the check pymatting runs 10000 CG iterations on a singular system first.
+    with pytest.raises(EngineError, match="at least 3x3 pixels; this one is 60x2"):
+        create_engine("closed-form").estimate(image, trimap)
+
+
+def test_solver_warnings_stay_off_the_terminal(capfd):
+    # A case where pymatting's preconditioner fails and prints a "PERFORMANCE
+    # WARNING" to stdout (the solve still converges).
+    image = np.random.default_rng(0).random((5, 7, 3)).astype(np.float32)
+    trimap = np.full((5, 7), UNKNOWN, np.uint8)
+    trimap.flat[0], trimap.flat[-1] = BACKGROUND, FOREGROUND
+    alpha = create_engine("closed-form").estimate(image, trimap)
+    assert alpha.shape == (5, 7) and np.isfinite(alpha).all()
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""

@@ -54,6 +54,8 @@ def _good():
     frames = [photo, photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
     anim = io.BytesIO()
     frames[0].save(anim, "GIF", save_all=True, append_images=frames[1:])
+    anim_webp = io.BytesIO()
+    frames[0].save(anim_webp, "WEBP", save_all=True, append_images=frames[1:], lossless=True)
     return {
         "cmyk.jpg": _save(cmyk, "JPEG"),
         "palette.png": _save(pal, "PNG", transparency=0),
@@ -63,6 +65,7 @@ def _good():
             (np.asarray(photo.convert("L"), np.uint16) * 257)), "TIFF"),
         "float.tif": _save(Image.fromarray(np.asarray(photo.convert("L"), np.float32) / 255), "TIFF"),
         "animated.gif": anim.getvalue(),
+        "animated.webp": anim_webp.getvalue(),
         "ünïcode name.png": _save(photo, "PNG"),
     }
 
@@ -112,7 +115,7 @@ def test_unusual_but_valid_image_gives_a_cutout(name, tmp_path):
     assert rgb.shape[:2] == shape and alpha is not None
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (1, 3000)])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 3000), (1, 100_000), (100_000, 1)])
 def test_degenerate_sizes_do_not_crash(shape, tmp_path, capsys):
     from matteditor.imageio import save_image
 

@@ -315,6 +315,50 @@ def test_folder_instead_of_file_is_refused(tmp_path):
         load_image(tmp_path / "dir.png")
 
 
+def _load_in_thread(load, path, timeout=10.0):
+    """Run ``load(path)`` in a daemon thread; return what it raised (None if it
+    returned), or fail if it is still blocked after ``timeout`` seconds."""
+    import os
+    import threading
+
+    outcome = {}
+
+    def target():
+        try:
+            load(path)
+            outcome["error"] = None
+        except Exception as e:  # noqa: BLE001 - the test inspects it
+            outcome["error"] = e
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        # Unblock the reader (a writer that closes at once) before failing.
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(5)
+        pytest.fail(f"loading {path} blocked for {timeout:.0f} s")
+    return outcome["error"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="POSIX named pipes")
+def test_named_pipe_is_refused_without_blocking(tmp_path):
+    import os
+
+    path = tmp_path / "pipe.png"
+    os.mkfifo(path)
+    error = _load_in_thread(load_image, path)
+    assert isinstance(error, ImageLoadError)
+    assert "not a regular file" in _one_line_naming(error, path)
+
+
+def test_folder_is_reported_as_a_folder(tmp_path):
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(ImageLoadError) as info:
+        load_image(tmp_path / "dir.png")
+    assert "folder" in _one_line_naming(info.value, tmp_path / "dir.png")
+
+
 def test_text_file_with_image_extension_is_not_an_image(write_bytes):
     path = write_bytes("notes.png", b"hello, this is not a picture\n" * 10)
     with pytest.raises(ImageLoadError) as info:

@@ -150,3 +150,67 @@ def test_shipped_weights_load_and_tile_seamlessly(cls):
     unknown = trimap == 128
     assert np.abs(tiled - whole)[unknown].mean() < 0.08
     assert np.all(whole[trimap == 255] == 1) and np.all(whole[trimap == 0] == 0)
+
+
+def _pretend_cuda(engine, monkeypatch, fails):
+    """Make ``engine`` believe it runs on CUDA; tiles for which ``fails(tile side)``
+    is true raise CUDA's out-of-memory error while it does, others (and all on
+    the CPU) run the real network on the CPU."""
+    real = engine._predict_tile
+    sides = []
+
+    def predict(image, trimap):
+        sides.append((engine.device, image.shape[0]))
+        if engine.device == "cuda":
+            if fails(image.shape[0]):
+                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            engine.device = "cpu"  # run the real network on the CPU for this tile
+            try:
+                return real(image, trimap)
+            finally:
+                engine.device = "cuda"
+        return real(image, trimap)
+
+    engine.device = "cuda"
+    monkeypatch.setattr(engine, "_predict_tile", predict)
+    return sides
+
+
+def test_gpu_out_of_memory_retries_with_smaller_tiles_and_says_so(weights, monkeypatch):
+    engine = network.DIMEngine(weights=weights, tile=256, overlap=32)
+    sides = _pretend_cuda(engine, monkeypatch, fails=lambda side: side > 128)
+    image, trimap = _case(200, 240)
+    messages = []
+    alpha = engine.estimate(image, trimap, progress=lambda f, m: messages.append(m))
+    assert engine.tile == 128 and engine.device == "cuda"
+    assert any("out of GPU memory" in m and "128" in m for m in messages)
+    assert all(side <= 128 for device, side in sides[1:])
+    assert alpha.shape == trimap.shape and np.isfinite(alpha).all()
+    assert (alpha[trimap == 255] == 1).all() and (alpha[trimap == 0] == 0).all()
+
+
+def test_gpu_out_of_memory_even_with_small_tiles_falls_back_to_the_cpu(weights, monkeypatch):
+    engine = network.DIMEngine(weights=weights, tile=256)
+    sides = _pretend_cuda(engine, monkeypatch, fails=lambda side: True)
+    image, trimap = _case()
+    messages = []
+    alpha = engine.estimate(image, trimap, progress=lambda f, m: messages.append(m))
+    reference = network.DIMEngine(weights=weights).estimate(image, trimap)
+    assert engine.device == "cpu" and not engine.half
+    assert any("running on the CPU" in m for m in messages)
+    assert sides[-1][0] == "cpu"
+    np.testing.assert_allclose(alpha, reference, atol=1e-5)
+
+
+def test_running_out_of_memory_on_the_cpu_is_an_engine_error(weights, monkeypatch):
+    from matteditor.errors import EngineError
+
+    engine = network.DIMEngine(weights=weights)
+
+    def no_memory(image, trimap):
+        raise torch.OutOfMemoryError("DefaultCPUAllocator: can't allocate memory")
+
+    monkeypatch.setattr(engine, "_predict_tile", no_memory)
+    image, trimap = _case()
+    with pytest.raises(EngineError, match="ran out of memory on the cpu"):
+        engine.estimate(image, trimap)

@@ -93,6 +93,34 @@ def test_a_relative_photo_path_that_climbs_out_of_the_folder_is_refused(tmp_path
         load_project(path)
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="POSIX named pipes")
+def test_a_photo_path_naming_a_pipe_is_refused_without_blocking(tmp_path):
+    import os
+    import threading
+
+    pipe = tmp_path / "photo.png"
+    os.mkfifo(pipe)
+    path = tmp_path / "evil.mattproj"
+    write_manifest(path, base_manifest(image={"path": str(pipe)}))
+    project = load_project(path)
+    outcome = []
+
+    def target():
+        try:
+            project.load_photo()
+        except ProjectError as e:
+            outcome.append(e)
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(10)
+    if worker.is_alive():
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))  # unblock the reader
+        worker.join(5)
+        pytest.fail("opening a project whose photo is a named pipe blocked")
+    assert outcome and "not a regular file" in str(outcome[0])
+
+
 @pytest.mark.parametrize("manifest, message", [
     (base_manifest(format="other"), "not a matteditor project"),
     (base_manifest(version=99), "version"),

@@ -132,3 +132,53 @@ def test_trimap_command_from_a_mask_and_bad_arguments(tmp_path, capsys):
                  "-o", str(out)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "320x240" in err[0]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 1e300])
+def test_lasso_with_non_finite_or_absurd_points_is_refused(bad):
+    img, _ = _scene(60, 80)
+    lasso = [(bad, 5.0), (70.0, 5.0), (40.0, 50.0)]
+    with pytest.raises(MatteError, match="finite pixel coordinates"):
+        grabcut_mask(img, lasso=lasso)
+
+
+def test_a_band_wider_than_the_image_is_capped_not_allocated():
+    img, obj = _scene(60, 80)
+    # 10**9 would ask OpenCV for a kernel of 4e18 bytes; any band past the
+    # image's diagonal (100 pixels) gives the same trimap.
+    huge = trimap_from_selection(img, obj.astype(np.float32), QuickSelectSettings(band=10**9))
+    capped = trimap_from_selection(img, obj.astype(np.float32), QuickSelectSettings(band=200))
+    np.testing.assert_array_equal(huge, capped)
+
+
+def test_trimap_command_with_a_huge_band_or_a_nan_lasso_answers_in_one_line(tmp_path, capsys):
+    from matteditor.__main__ import main
+    from matteditor.imageio import load_trimap, save_image
+
+    img, obj = _scene(60, 80)
+    save_image(tmp_path / "photo.png", img)
+    save_image(tmp_path / "mask.png", obj.astype(np.float32))
+    out = tmp_path / "trimap.png"
+    assert main(["trimap", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "mask.png"),
+                 "--band", str(10**9), "-o", str(out)]) == 0
+    assert (load_trimap(out, obj.shape) == UNKNOWN).all()  # the band covers everything
+    capsys.readouterr()
+    assert main(["trimap", str(tmp_path / "photo.png"), "--lasso", "nan,1,70,5,40,50",
+                 "-o", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("matteditor: error:") and "finite" in err[0]
+
+
+def test_trimap_command_will_not_write_over_its_photo(tmp_path, capsys):
+    from matteditor.__main__ import main
+    from matteditor.imageio import save_image
+
+    img, obj = _scene(60, 80)
+    save_image(tmp_path / "photo.png", img)
+    save_image(tmp_path / "mask.png", obj.astype(np.float32))
+    before = (tmp_path / "photo.png").read_bytes()
+    assert main(["trimap", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "mask.png"),
+                 "-o", str(tmp_path / "photo.png")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "refusing to overwrite" in err[0]
+    assert (tmp_path / "photo.png").read_bytes() == before

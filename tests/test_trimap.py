@@ -269,3 +269,14 @@ def test_resize_band_by_zero_is_an_equal_copy():
     t = _band_trimap()
     out = resize_band(t, 0)
     assert out is not t and (out == t).all()
+
+
+def test_mask_band_and_band_resize_past_the_diagonal_match_the_diagonal():
+    mask = np.zeros((20, 30), np.float32)
+    mask[5:15, 10:20] = 1.0
+    # The diagonal is 36.1 pixels: a disk of radius 37 or more covers the whole
+    # image from any pixel, and 10**9 would otherwise ask OpenCV for a 4e18-byte kernel.
+    np.testing.assert_array_equal(trimap_from_mask(mask, 10**9), trimap_from_mask(mask, 40))
+    tri = trimap_from_mask(mask, 2)
+    np.testing.assert_array_equal(resize_band(tri, 10**9), resize_band(tri, 40))
+    np.testing.assert_array_equal(resize_band(tri, -10**9), resize_band(tri, -40))

@@ -90,3 +90,25 @@ def test_weights_for_another_architecture_are_refused(saved, tmp_path):
     save_file(tensors, str(bad), metadata=meta)
     with pytest.raises(WeightsError, match="shape"):
         load_weights(bad)
+
+
+def test_a_full_disk_while_saving_keeps_the_previous_weights(saved, tmp_path, monkeypatch):
+    import safetensors.torch
+    from safetensors import SafetensorError
+
+    from matteditor.errors import MatteError
+
+    model, path = saved
+    before = path.read_bytes()
+
+    def disk_full(tensors, filename, metadata=None):
+        with open(filename, "wb") as f:
+            f.write(b"\0" * 100)  # part of the file got written
+        raise SafetensorError("Error while serializing: I/O error: No space left on device")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", disk_full)
+    with pytest.raises(MatteError, match="w.safetensors") as info:
+        save_weights(path, model)
+    assert "No space left" in str(info.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.safetensors"]

@@ -44,6 +44,10 @@ def run_cli(argv: list[str]) -> int:
     except MatteError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
+    except MemoryError:
+        print(f"{PROG}: error: not enough memory for this operation (try a smaller image "
+              "or another engine)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -11,8 +11,9 @@ Trimap pairing rule (also in ``matteditor matte --help``), first match wins:
 
 In 3 and 4 an image named ``<name>_image.<ext>`` (the Composition-1k layout)
 also pairs with ``<name>_trimap.<ext>``; ``<ext>`` is tried as .png first,
-then the other image extensions.  Folders given as inputs contribute their
-image files (not recursively), leaving out ``*_trimap.*`` files.
+then the other image extensions.  Folders and glob patterns given as inputs
+contribute their image files (folders not recursively), leaving out
+``*_trimap.*`` files; a file named on its own is always taken.
 """
 
 from __future__ import annotations
@@ -33,10 +34,13 @@ def _has_magic(text: str) -> bool:
     return any(c in text for c in "*?[")
 
 
+def _is_photo(p: Path) -> bool:
+    """An image file that is not a ``*_trimap.*`` file (what folders and globs contribute)."""
+    return p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith(TRIMAP_TAG)
+
+
 def _folder_images(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                  and not p.stem.endswith(TRIMAP_TAG))
+    return sorted(p for p in folder.iterdir() if _is_photo(p))
 
 
 def expand_inputs(specs: list[str]) -> list[Path]:
@@ -52,8 +56,7 @@ def expand_inputs(specs: list[str]) -> list[Path]:
             if not items:
                 raise MatteError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in folder {spec}")
         elif _has_magic(spec) and not path.exists():
-            items = sorted(Path(p) for p in glob.glob(spec)
-                           if Path(p).is_file() and Path(p).suffix.lower() in IMAGE_SUFFIXES)
+            items = sorted(Path(p) for p in glob.glob(spec) if _is_photo(Path(p)))
             if not items:
                 raise MatteError(f"no image files match {spec!r}")
         else:

@@ -92,12 +92,29 @@ def _trimap_for(image: Path, args: argparse.Namespace) -> Path:
                               pattern=args.trimap_pattern)
 
 
+def _check_not_an_input(output: Path, photos: dict[Path, Path], trimap: Path) -> None:
+    """Refuse an output that would replace an input photo (``photos``: resolved
+    path -> path as given) or its trimap."""
+    target = output.resolve()
+    if target in photos:
+        source, kind = photos[target], "photo"
+    elif target == trimap.resolve():
+        source, kind = trimap, "trimap"
+    else:
+        return
+    raise MatteError(f"the output {output} is the input {kind} {source}; "
+                     "refusing to overwrite it (choose another -o)")
+
+
 def _plan(args: argparse.Namespace, batch: bool) -> list[Job]:
     images = inputs.expand_inputs(args.images)
+    photos = {image.resolve(): image for image in images}
     if not batch:
         output = Path(args.output)
         inputs.check_output_suffix(output)
-        return [Job(images[0], output, _trimap_for(images[0], args))]
+        trimap = _trimap_for(images[0], args)
+        _check_not_an_input(output, photos, trimap)
+        return [Job(images[0], output, trimap)]
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
         raise MatteError(f"-o {out_dir} is a file; a batch writes into a folder")
@@ -111,7 +128,9 @@ def _plan(args: argparse.Namespace, batch: bool) -> list[Job]:
             if output in claimed:
                 raise MatteError(f"its output {output} would overwrite that of {claimed[output]}")
             claimed[output] = image
-            jobs.append(Job(image, output, _trimap_for(image, args)))
+            trimap = _trimap_for(image, args)
+            _check_not_an_input(output, photos, trimap)
+            jobs.append(Job(image, output, trimap))
         except MatteError as e:
             jobs.append(Job(image, output, None, str(e)))
     return jobs
@@ -156,7 +175,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_batch(engine: Engine, jobs: list[Job], spec: OutputSpec,
                args: argparse.Namespace) -> int:
-    Path(args.output).mkdir(parents=True, exist_ok=True)
+    try:
+        Path(args.output).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MatteError(f"cannot create the output folder {args.output}: "
+                         f"{e.strerror or e}") from None
     _note_jpeg(spec, jobs[0].output)
     bar = ProgressBar(len(jobs), enabled=not args.quiet)
     failures: list[tuple[Path, str]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..errors import MatteError
 from ..imageio import load_image, load_mask, load_trimap, save_image
@@ -56,6 +57,9 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.band < 0:
         raise MatteError("--band must be zero or more pixels")
+    if Path(args.output).resolve() == Path(args.image).resolve():
+        raise MatteError(f"the output {args.output} is the photo itself; refusing to "
+                         "overwrite it (choose another -o)")
     settings = QuickSelectSettings(iterations=max(1, args.iterations), band=args.band,
                                    adaptive_band=not args.fixed_band)
     image = load_image(args.image)

@@ -8,7 +8,11 @@ iterations (the callback raises, which unwinds pymatting's solver).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import math
+import warnings
 from typing import Callable, ClassVar
 
 import numpy as np
@@ -16,6 +20,8 @@ import numpy as np
 from ..errors import EngineError, TrimapError
 from ..trimap import BACKGROUND, FOREGROUND, trimap_to_float
 from .base import CancelToken, Engine, ProgressFn
+
+log = logging.getLogger(__name__)
 
 CG_RTOL = 1e-7  # pymatting's default
 
@@ -27,11 +33,30 @@ def _need_both_labels(trimap: np.ndarray, label: str) -> None:
                           "paint at least one stroke of each")
 
 
+@contextlib.contextmanager
+def _solver_chatter_to_log(label: str):
+    """pymatting prints a "PERFORMANCE WARNING" to stdout when its incomplete
+    Cholesky preconditioner fails, and numpy warns about divisions by zero in
+    CG on degenerate systems: send both to the debug log, so that the command
+    line's only output about a failure is its one error line."""
+    out = io.StringIO()
+    try:
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+            warnings.simplefilter("always")
+            yield
+    finally:
+        for w in caught[:20]:
+            log.debug("%s: solver warning: %s", label, w.message)
+        if out.getvalue().strip():
+            log.debug("%s: solver output: %s", label, " ".join(out.getvalue().split()))
+
+
 class _PymattingEngine(Engine):
     """A pymatting ``estimate_alpha_*`` solver run through conjugate gradients."""
 
     solver: ClassVar[Callable[..., np.ndarray]]
     laplacian_kwargs: ClassVar[dict] = {}
+    min_side: ClassVar[int] = 1  # smallest image side the solver handles
 
     def __init__(self, device: str = "cpu", maxiter: int = 10000) -> None:
         super().__init__(device)
@@ -40,6 +65,10 @@ class _PymattingEngine(Engine):
     def _estimate(self, image: np.ndarray, trimap: np.ndarray,
                   progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
         _need_both_labels(trimap, self.label)
+        h, w = trimap.shape
+        if min(h, w) < self.min_side:
+            raise EngineError(f"{self.label} needs an image of at least {self.min_side}x"
+                              f"{self.min_side} pixels; this one is {w}x{h}")
         progress(0.0, f"{self.label}: building the Laplacian")
         target = math.log(CG_RTOL)
 
@@ -51,10 +80,12 @@ class _PymattingEngine(Engine):
 
         image64 = image.astype(np.float64)
         try:
-            alpha = type(self).solver(
-                image64, trimap_to_float(trimap),
-                laplacian_kwargs=dict(self.laplacian_kwargs),
-                cg_kwargs={"callback": on_iteration, "maxiter": self.maxiter, "rtol": CG_RTOL})
+            with _solver_chatter_to_log(self.label):
+                alpha = type(self).solver(
+                    image64, trimap_to_float(trimap),
+                    laplacian_kwargs=dict(self.laplacian_kwargs),
+                    cg_kwargs={"callback": on_iteration, "maxiter": self.maxiter,
+                               "rtol": CG_RTOL})
         except ValueError as e:
             # pymatting reports a solver that did not converge (degenerate images,
             # e.g. 1 x N) with a plain ValueError.
@@ -80,6 +111,7 @@ class ClosedFormEngine(_PymattingEngine):
     label = "Closed-form"
     description = "Closed-form matting (Levin et al. 2008), pymatting's solver"
     solver = _solver("estimate_alpha_cf")
+    min_side = 3  # the Laplacian's 3x3 windows must fit
 
 
 class KnnEngine(_PymattingEngine):
@@ -95,13 +127,6 @@ class LkmEngine(_PymattingEngine):
     description = "Large-kernel matting Laplacian (He et al. 2010), pymatting's solver"
     solver = _solver("estimate_alpha_lkm")
     min_side = 41  # pymatting's large kernel (radius 10, box of 2r+1) asserts below this
-
-    def _estimate(self, image, trimap, progress, cancel):
-        h, w = trimap.shape
-        if min(h, w) < self.min_side:
-            raise EngineError(f"{self.label} needs an image of at least {self.min_side}x"
-                              f"{self.min_side} pixels; this one is {w}x{h}")
-        return super()._estimate(image, trimap, progress, cancel)
 
 
 class RandomWalkEngine(_PymattingEngine):

@@ -5,7 +5,8 @@ Weights are the project's own (``resources/weights/``, see MODEL_CARD.md),
 loaded from safetensors only.  Large photos are processed in overlapping
 tiles over the unknown region (:mod:`matteditor.nn.tiling`), one tile in
 memory at a time, with cancellation between tiles.  On CUDA the network runs
-in fp16; on the CPU in fp32.
+in fp16; on the CPU in fp32.  Running out of GPU memory halves the tiles, then
+falls back to the CPU, with a notice (a logged warning and a progress message).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ..errors import WeightsError
+from ..errors import EngineError, WeightsError
 from ..nn.fusion_inputs import classical_alphas
 from ..nn.model import STRIDE, DIMNet
 from ..nn.tiling import predict_tiled
@@ -27,6 +28,8 @@ from . import register
 from .base import CancelToken, Engine, ProgressFn
 
 log = logging.getLogger(__name__)
+
+MIN_TILE = 128  # smallest tile tried on the GPU before falling back to the CPU
 
 
 class _NetworkEngine(Engine):
@@ -83,8 +86,30 @@ class _NetworkEngine(Engine):
             cancel.raise_if_cancelled()
             progress(done / max(total, 1), f"{self.label}: tile {done + 1} of {total}")
 
-        return predict_tiled(image, trimap, self._predict_tile, tile=self.tile,
-                             overlap=self.overlap, stride=STRIDE, on_tile=on_tile)
+        while True:
+            try:
+                return predict_tiled(image, trimap, self._predict_tile, tile=self.tile,
+                                     overlap=self.overlap, stride=STRIDE, on_tile=on_tile)
+            except (torch.OutOfMemoryError, MemoryError):
+                notice = self._shrink_after_oom()
+                log.warning("%s", notice)
+                progress(0.0, notice)
+
+    def _shrink_after_oom(self) -> str:
+        """After running out of memory: halve the tiles on the GPU, then move to
+        the CPU (both stay in effect for later calls).  Returns the notice;
+        raises EngineError when the CPU itself ran out."""
+        if self.device != "cuda":
+            raise EngineError(f"{self.label} ran out of memory on the {self.device}; "
+                              "try a smaller image or another engine")
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        if self.tile > MIN_TILE:
+            self.tile = max(MIN_TILE, self.tile // 2)
+            return f"{self.label}: out of GPU memory, retrying with {self.tile}-pixel tiles"
+        self.model = self.model.float().to("cpu")
+        self.device, self.half = "cpu", False
+        return f"{self.label}: out of GPU memory even with small tiles; running on the CPU"
 
 
 @register

@@ -3,13 +3,12 @@ architecture settings in the metadata, so a file rebuilds its own network."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
-from ..errors import WeightsError
+from ..errors import ExportError, WeightsError
+from ..imagewrite import atomic_write
 from .config import NetConfig
 from .model import DIMNet
 
@@ -17,18 +16,21 @@ FORMAT = "matteditor-dim/1"
 
 
 def _atomic_save(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    from safetensors import SafetensorError
     from safetensors.torch import save_file
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
-        save_file(tensors, tmp, metadata=metadata)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ExportError(f"could not write {path}: cannot create its folder "
+                          f"({e.strerror or e})") from None
+    # Temporary file, fsync, rename: a crash or a full disk leaves the previous
+    # file intact; failures are an ExportError naming the file.
+    try:
+        with atomic_write(path) as tmp:
+            save_file(tensors, str(tmp), metadata=metadata)
+    except SafetensorError as e:  # safetensors reports I/O errors (full disk) as its own
+        raise ExportError(f"could not write {path}: {e}") from None
 
 
 def save_weights(path: str | Path, model: DIMNet, *, half: bool = True,

@@ -22,18 +22,30 @@ from .theme import apply_dark_theme, icon
 log = logging.getLogger(__name__)
 
 
-def _offer_recovery(window: MainWindow) -> None:
+def _offer_recovery(window: MainWindow) -> bool:
+    """Offer the autosaved session of a run that ended badly; True if it was reopened."""
     store = window.recovery
     if not store.exists():
-        return
+        return False
     answer = QMessageBox.question(
         window, "Recover unsaved work?",
         "matteditor did not close properly last time. Reopen the autosaved session?",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.Yes)
     if answer == QMessageBox.StandardButton.Yes and window.files.open_recovery():
-        return
+        return True
     store.discard()
+    return False
+
+
+def open_at_start(window: MainWindow, image: str | None = None, trimap: str | None = None) -> None:
+    """What a new window opens: the autosave of a crashed run if the user wants it back
+    (also when a photo was named: the autosave would be overwritten, then removed on
+    exit), else ``image`` with ``trimap``."""
+    if _offer_recovery(window) or image is None:
+        return
+    if not window.files.open_path(Path(image), Path(trimap) if trimap else None):
+        log.warning("could not open %s", image)
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -58,11 +70,7 @@ def run(image: str | None = None, trimap: str | None = None) -> int:
     app = create_application()
     window = MainWindow()
     window.show()
-    if image is not None:
-        if not window.files.open_path(Path(image), Path(trimap) if trimap else None):
-            log.warning("could not open %s", image)
-    else:
-        _offer_recovery(window)
+    open_at_start(window, image, trimap)
     code = app.exec()
     wait_for_solvers()  # the window is gone; let an uninterruptible solve step end
     return code

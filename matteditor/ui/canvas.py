@@ -17,7 +17,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (QColor, QCursor, QMouseEvent, QPainter, QPainterPath, QPen,
                            QTransform, QWheelEvent)
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QLineEdit, QPlainTextEdit,
+                               QTextEdit, QWidget)
 
 from ..document import Document, Rect, TrimapEdit
 from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, flood_fill, paint_stroke
@@ -32,6 +33,7 @@ MIN_SCALE = 1 / 64
 MAX_SCALE = 64.0
 WHEEL_ZOOM = 1.0015      # per 1/8 degree of wheel rotation: 120 units = x1.2
 BACKDROP = QColor(38, 38, 40)
+_TEXT_INPUTS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
 STROKE_COLORS = {FOREGROUND: QColor(70, 220, 100, 150), BACKGROUND: QColor(240, 70, 70, 150),
                  UNKNOWN: QColor(230, 200, 60, 150)}
 
@@ -80,6 +82,7 @@ class Canvas(QWidget):
         if renderer is not None:
             renderer.changed.connect(self._on_region_changed)
             self.fit()
+        self._update_cursor()  # the brush ring becomes the cursor once there is a photo
         self.update()
 
     def _on_region_changed(self, rect: Rect) -> None:
@@ -260,14 +263,26 @@ class Canvas(QWidget):
         super().keyReleaseEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y()
+        delta = event.angleDelta()
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        # With Alt held Qt turns the vertical wheel into a horizontal one (QTBUG-91556).
+        steps = delta.x() if alt and delta.y() == 0 else delta.y()
         if steps == 0:
             return
-        if event.modifiers() & Qt.KeyboardModifier.AltModifier:
+        if alt:
             self.background_zoomed.emit(WHEEL_ZOOM ** steps)
         else:
             self.zoom_by(WHEEL_ZOOM ** steps, event.position())
         event.accept()
+
+    def enterEvent(self, event) -> None:
+        # Take the keyboard when the pointer comes over the canvas, as paint programs do:
+        # Space then pans instead of pressing the panel button or check box clicked last.
+        # Text and number fields keep it, so a value being typed is not cut short.
+        focus = QApplication.focusWidget()
+        if self.isActiveWindow() and not isinstance(focus, _TEXT_INPUTS):
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+        super().enterEvent(event)
 
     def leaveEvent(self, event) -> None:
         self._move_cursor(None)
@@ -373,7 +388,7 @@ class Canvas(QWidget):
         if doc is None:
             return
         x, y = self.widget_to_image(pos)
-        filled = flood_fill(doc.trimap, (int(x), int(y)), self.fill_label)
+        filled = flood_fill(doc.trimap, (math.floor(x), math.floor(y)), self.fill_label)
         edit = TrimapEdit.between(doc.trimap, filled, "Fill")
         if edit is not None:
             self.edit_ready.emit(edit)

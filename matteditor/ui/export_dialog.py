@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBo
 from .. import compositing
 from ..document import Document
 from ..errors import ExportError
-from ..foreground import estimate_foreground
 from ..imageio import save_image
 from .views import Compositor, ViewSettings
 
@@ -50,7 +49,8 @@ def export_pixels(document: Document, compositor: Compositor, view: ViewSettings
     """The array to write for ``kind`` (float in [0, 1], or uint8 for the trimap).
 
     The alpha is the document's, the very array the screen shows, at full
-    resolution.  Raises ExportError when there is no matte yet.
+    resolution.  Raises ExportError when there is no matte yet, or (for the
+    cutout) no estimated foreground colours.
     """
     if kind is ExportKind.TRIMAP:
         return document.trimap
@@ -62,10 +62,10 @@ def export_pixels(document: Document, compositor: Compositor, view: ViewSettings
     if kind is ExportKind.CUTOUT_RAW:
         return compositing.cutout_rgba(document.image, document.alpha)
     if kind is ExportKind.CUTOUT:
-        fg = document.foreground
-        if fg is None:  # the worker normally has it ready; compute it here if not
-            fg = estimate_foreground(document.image, document.alpha)
-        return compositing.cutout_rgba(fg, document.alpha)
+        if document.foreground is None:  # the solver thread estimates them, never the UI
+            raise ExportError("the foreground colours are not estimated yet; update the matte "
+                              "(Ctrl+R), or export the cutout with the photo's own colours")
+        return compositing.cutout_rgba(document.foreground, document.alpha)
     return compositor.export_view(view)
 
 
@@ -86,7 +86,8 @@ def default_export_path(document: Document, kind: ExportKind, folder: Path | Non
 
 class ExportDialog(QDialog):
     def __init__(self, document: Document, folder: Path | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, kind: ExportKind = ExportKind.CUTOUT,
+                 bits: int = 8) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self._document = document
@@ -95,10 +96,10 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         self._group = QButtonGroup(self)
         self._buttons: dict[ExportKind, QRadioButton] = {}
-        for kind in ExportKind:
-            b = QRadioButton(kind.title)
+        for k in ExportKind:
+            b = QRadioButton(k.title)
             self._group.addButton(b)
-            self._buttons[kind] = b
+            self._buttons[k] = b
             layout.addWidget(b)
             b.toggled.connect(self._kind_changed)
         form = QFormLayout()
@@ -120,7 +121,8 @@ class ExportDialog(QDialog):
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
         layout.addWidget(box)
-        self._buttons[ExportKind.CUTOUT].setChecked(True)
+        self.bits.setCurrentIndex(max(0, self.bits.findData(bits)))
+        self._buttons[kind].setChecked(True)
         self.path_edit.setFocus()
         self.resize(520, self.sizeHint().height())
 

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from .. import compositing
 from ..document import Document
-from ..errors import MatteError
+from ..errors import ExportError, MatteError
 from ..imageio import load_image, load_mask, load_trimap
 from ..project import PROJECT_SUFFIX, Project, load_project, save_project
 from . import settings as prefs
 from .commands import commit_existing
-from .export_dialog import ExportDialog, ExportOptions, write_export
+from .export_dialog import ExportDialog, ExportKind, ExportOptions, write_export
 from .qimage import rgba8_to_qimage, to_uint8
 from .views import ViewMode
 
@@ -236,16 +236,50 @@ class FileController:
         doc = self.w.document
         if doc is None:
             return
-        folder = self.w.qs.value("files/export_folder")
-        dialog = ExportDialog(doc, Path(folder) if folder else None, self.w)
+        dialog = self.make_export_dialog()
         accepted = dialog.exec()
         self._refocus()
         if accepted:
             self.export_to(dialog.options())
 
+    def _not_ready(self, kind: ExportKind) -> str | None:
+        """Why the matte on screen cannot be exported as ``kind`` yet (None: it can).
+
+        A reduced-resolution preview is not exported, and foreground colours
+        are never estimated here on the UI thread: the solver brings both, and
+        is asked to when it is idle.
+        """
+        doc, solver = self.w.document, self.w.solver
+        if doc is None or doc.alpha is None or kind is ExportKind.TRIMAP:
+            return None  # export_pixels says so when there is no matte at all
+        if solver.showing_preview:
+            problem = "the matte on screen is a reduced-resolution preview"
+        elif kind is ExportKind.CUTOUT and doc.foreground is None:
+            problem = "the foreground colours are not estimated yet"
+        else:
+            return None
+        if not solver.busy and not solver.request():
+            return f"{problem}; update the matte (Ctrl+R) first"
+        return (f"{problem}; the full-resolution matte is being computed, export again "
+                "when the status bar says it is up to date")
+
+    def make_export_dialog(self) -> ExportDialog:
+        """The export dialog set up as the last export was: folder, kind and depth."""
+        qs = self.w.qs
+        folder = qs.value("files/export_folder")
+        kind = next((k for k in ExportKind if k.suffix == qs.value("files/export_kind")),
+                    ExportKind.CUTOUT)
+        bits = 16 if str(qs.value("files/export_bits", "8")) == "16" else 8
+        return ExportDialog(self.w.document, Path(folder) if folder else None, self.w,
+                            kind=kind, bits=bits)
+
     def export_to(self, options: ExportOptions) -> bool:
         doc, renderer = self.w.document, self.w.renderer
         if doc is None or renderer is None:
+            return False
+        problem = self._not_ready(options.kind)
+        if problem is not None:
+            self._error("Not ready to export", ExportError(problem))
             return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -256,6 +290,9 @@ class FileController:
             return False
         QApplication.restoreOverrideCursor()
         self.w.qs.setValue("files/export_folder", str(options.path.parent))
+        self.w.qs.setValue("files/export_kind", options.kind.suffix)
+        if options.kind is not ExportKind.TRIMAP:  # (always 8 bits)
+            self.w.qs.setValue("files/export_bits", options.bits)
         self.w.statusBar().showMessage(f"Exported {options.path}")
         return True
 
@@ -263,6 +300,10 @@ class FileController:
         doc = self.w.document
         if doc is None or doc.alpha is None:
             self.w.statusBar().showMessage("No matte to copy yet")
+            return False
+        problem = self._not_ready(ExportKind.CUTOUT_RAW)  # a preview is not copied either
+        if problem is not None:
+            self.w.statusBar().showMessage(f"Not copied: {problem}")
             return False
         fg = doc.foreground if doc.foreground is not None else doc.image
         rgba = to_uint8(compositing.cutout_rgba(fg, doc.alpha))

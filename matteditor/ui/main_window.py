@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QPushButton, QScrollArea, QToolBar)
+from PySide6.QtWidgets import (QCheckBox, QDockWidget, QLabel, QMainWindow, QMessageBox,
+                               QProgressBar, QPushButton, QScrollArea, QToolBar)
 
 from ..document import Document
 from ..engines import available_engines, create_engine
@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
         self.qs = settings if settings is not None else prefs.open_settings()
         self.recovery = recovery or RecoveryStore()
         self.document: Document | None = None
+        self._error_box: QMessageBox | None = None
         self.renderer: ViewRenderer | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -66,6 +67,10 @@ class MainWindow(QMainWindow):
         band = str(self.qs.value("quickselect/band", ""))
         if band.isdigit():  # the spin box clamps it to its range
             self.panel.band_spin.setValue(int(band))
+        for key, box in self._remembered_checks().items():
+            value = self.qs.value(key)
+            if value is not None:
+                box.setChecked(str(value).lower() in ("true", "1"))
         geometry = self.qs.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -228,6 +233,12 @@ class MainWindow(QMainWindow):
         s.error.connect(self._on_solver_error)
 
     # -- session settings -------------------------------------------------------------
+    def _remembered_checks(self) -> dict[str, QCheckBox]:
+        """Panel check boxes kept between runs, by QSettings key."""
+        p = self.panel
+        return {"matte/live": p.auto_check, "quickselect/adaptive": p.adaptive_check,
+                "quickselect/lasso": p.lasso_check, "quickselect/auto_refine": p.auto_refine_check}
+
     def session_settings(self) -> SessionSettings:
         v = self.panel.view_settings()
         return SessionSettings(engine=self.solver.engine, view=int(v.mode),
@@ -336,13 +347,16 @@ class MainWindow(QMainWindow):
     def _on_solver_error(self, message: str, trace: str) -> None:
         self.statusBar().showMessage(f"Matte failed: {message}")
         if trace:  # unexpected: say so plainly, without blocking the editor
-            box = QMessageBox(QMessageBox.Icon.Warning, "Engine error",
-                              f"The matting engine failed:\n{message}\n\n"
-                              "The editor keeps working; try another engine.", parent=self)
+            box = self._error_box  # one window, however many strokes fail in a row
+            if box is None:
+                box = self._error_box = QMessageBox(QMessageBox.Icon.Warning, "Engine error",
+                                                    "", parent=self)
+                box.setModal(False)
+            box.setText(f"The matting engine failed:\n{message}\n\n"
+                        "The editor keeps working; try another engine.")
             box.setDetailedText(trace)
-            box.setModal(False)
             box.show()
-            self._error_box = box
+            box.raise_()
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)
@@ -375,6 +389,8 @@ class MainWindow(QMainWindow):
         self.qs.setValue("window/state", self.saveState())
         prefs.save_session_settings(self.qs, self.session_settings())
         self.qs.setValue("quickselect/band", self.panel.band_spin.value())
+        for key, box in self._remembered_checks().items():
+            self.qs.setValue(key, box.isChecked())
         self.quick.cancel()
         self.solver.shutdown()
         self.recovery.discard()

@@ -38,6 +38,7 @@ class SidePanel(QWidget):
         self.setMinimumWidth(250)
         self._offset = (0, 0)
         self._color = (1.0, 1.0, 1.0)
+        self._bg_zoom = 1.0   # background scale before rounding to the slider's percent
         layout = QVBoxLayout(self)
         layout.addWidget(self._tools_box(tool_actions))
         layout.addWidget(self._select_box(select_actions or []))
@@ -220,7 +221,13 @@ class SidePanel(QWidget):
         self._emit_view()
 
     def zoom_background(self, factor: float) -> None:
-        self.bg_scale_slider.setValue(round(self.bg_scale_slider.value() * factor))
+        # Keep the unrounded scale, so that many small wheel steps add up.
+        slider = self.bg_scale_slider
+        base = slider.value() / 100
+        if round(self._bg_zoom * 100) == slider.value():
+            base = self._bg_zoom
+        self._bg_zoom = min(slider.maximum() / 100, max(slider.minimum() / 100, base * factor))
+        slider.setValue(round(self._bg_zoom * 100))
 
     def reset_background(self) -> None:
         self._offset = (0, 0)

@@ -136,9 +136,6 @@ class SolveController(QObject):
         return False
 
     # -- results ----------------------------------------------------------------
-    def _current(self, req: SolveRequest) -> bool:
-        return self.document is not None and req.document_key == self._key
-
     def _accept(self, req: SolveRequest, alpha, foreground=None) -> bool:
         doc = self.document
         if doc is None or req.document_key != self._key \
@@ -173,7 +170,8 @@ class SolveController(QObject):
             self.status.emit(f"Matte and foreground colours up to date ({req.engine})")
 
     def _on_failed(self, req: SolveRequest, message: str, trace: str) -> None:
-        if self._current(req):
+        # A superseded request's failure (or one for a closed photo) is old news.
+        if req is self._in_flight and req.document_key == self._key:
             self.error.emit(message, trace)
 
     def _on_cancelled(self, req: SolveRequest) -> None:

@@ -138,3 +138,48 @@ def test_clear_trimap_is_undoable(window):
     assert (window.document.trimap == UNKNOWN).all()
     window.act_undo.trigger()
     assert window.document.trimap[30, 40] == FOREGROUND
+
+
+def test_the_brush_outline_replaces_the_mouse_cursor_once_a_photo_is_open(make_window):
+    from matteditor.document import Document
+    from .conftest import photo
+
+    w = make_window()
+    assert w.canvas.cursor().shape() != Qt.CursorShape.BlankCursor  # nothing to paint yet
+    w.set_document(Document(photo()))
+    assert w.canvas.cursor().shape() == Qt.CursorShape.BlankCursor  # the ring is the cursor
+    w.set_tool(Tool.FILL)
+    assert w.canvas.cursor().shape() == Qt.CursorShape.CrossCursor
+
+
+def test_space_pans_after_a_panel_control_was_clicked(window, qtbot):
+    from PySide6.QtGui import QEnterEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    live = window.panel.auto_check
+    QTest.mouseClick(live, Qt.MouseButton.LeftButton)  # switch live update off...
+    QTest.mouseClick(live, Qt.MouseButton.LeftButton)  # ...and on again: it has the focus now
+    assert live.isChecked() and QApplication.focusWidget() is live
+    c = window.canvas
+    c.zoom_to(2.0)
+    start = QPointF(c.offset)
+    inside = QPointF(*widget_point(c, 20, 20))
+    QApplication.sendEvent(c, QEnterEvent(inside, inside, c.mapToGlobal(inside)))
+    QTest.keyPress(QApplication.focusWidget(), Qt.Key.Key_Space)  # where the key really goes
+    drag(c, [widget_point(c, 20, 20), widget_point(c, 30, 25)])
+    QTest.keyRelease(QApplication.focusWidget(), Qt.Key.Key_Space)
+    assert live.isChecked()  # Space did not toggle the check box
+    assert c.offset != start and (window.document.trimap == UNKNOWN).all()
+
+
+def test_a_fill_click_just_outside_the_photo_fills_nothing(window):
+    window.set_tool(Tool.BACKGROUND)
+    window.set_tool(Tool.FILL)
+    c = window.canvas
+    for x, y in ((-0.8, 30.0), (40.0, -0.8)):  # less than one pixel left of / above the photo
+        px, py = c.offset.x() + x * c.scale, c.offset.y() + y * c.scale
+        QTest.mouseClick(c, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(round(px), round(py)))
+    assert (window.document.trimap == UNKNOWN).all() and window.undo_stack.count() == 0

@@ -93,3 +93,61 @@ def test_export_to_an_unsupported_format_says_so_and_writes_nothing(make_window,
     assert not w.files.export_to(ExportOptions(kind, out))
     assert list(tmp_path.iterdir()) == []
     assert shown and ".tga" in shown[0]
+
+
+def _preview_shown(w):
+    """Deliver a reduced-resolution preview for the current revision, as the worker does."""
+    from matteditor.ui.worker import SolveRequest
+
+    doc = w.document
+    req = SolveRequest(w.solver._key, doc.revision, doc.image, doc.trimap.copy(), None,
+                       w.solver.engine)
+    w.solver._on_preview(req, np.full(doc.trimap.shape, 0.5, np.float32))
+    assert w.solver.showing_preview and doc.foreground is None
+
+
+@pytest.mark.parametrize("kind", [ExportKind.ALPHA, ExportKind.CUTOUT])
+def test_export_refuses_a_preview_matte_and_brings_the_full_resolution_one(
+        make_window, qtbot, tmp_path, monkeypatch, kind):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    w = solved(make_window, qtbot)
+    _preview_shown(w)
+    out = tmp_path / "matte.png"
+    assert not w.files.export_to(ExportOptions(kind, out))
+    assert not out.exists()
+    assert shown and "preview" in shown[0]
+    # The full-resolution matte is on its way; once it is there the export goes through.
+    qtbot.waitUntil(lambda: not w.solver.showing_preview and w.document.foreground is not None)
+    assert w.files.export_to(ExportOptions(kind, out))
+    assert out.exists()
+
+
+def test_cutout_export_never_estimates_foreground_colours_on_the_ui_thread(
+        make_window, qtbot, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    w = solved(make_window, qtbot)
+    doc = w.document
+    doc.set_result(doc.alpha, doc.revision)  # full alpha, colours not estimated (cancelled)
+    import matteditor.ui.export_dialog as export_dialog
+
+    def on_ui_thread(*_a, **_k):
+        raise AssertionError("foreground estimated on the UI thread")
+    monkeypatch.setattr(export_dialog, "estimate_foreground", on_ui_thread, raising=False)
+    out = tmp_path / "cut.png"
+    assert not w.files.export_to(ExportOptions(ExportKind.CUTOUT, out))
+    assert not out.exists() and shown and "foreground colours" in shown[0]
+    qtbot.waitUntil(lambda: doc.foreground is not None)
+    assert w.files.export_to(ExportOptions(ExportKind.CUTOUT, out))
+    assert out.exists()
+
+
+def test_the_export_dialog_remembers_the_last_kind_and_depth(make_window, qtbot, tmp_path):
+    w = solved(make_window, qtbot)
+    assert w.files.export_to(ExportOptions(ExportKind.ALPHA, tmp_path / "a.png", bits=16))
+    dialog = make_window(document=w.document).files.make_export_dialog()  # a later session
+    opts = dialog.options()
+    assert (opts.kind, opts.bits) == (ExportKind.ALPHA, 16)
+    assert opts.path.parent == tmp_path
+    dialog.deleteLater()

@@ -162,3 +162,29 @@ def test_start_up_offers_the_recovery_file_and_reopens_it(make_window, monkeypat
     _offer_recovery(fresh)
     assert asked == ["Recover unsaved work?"]
     np.testing.assert_array_equal(fresh.document.trimap, trimap)
+
+
+def test_start_up_with_a_photo_still_offers_the_recovery_file_first(make_window, monkeypatch,
+                                                                    tmp_path):
+    from matteditor.ui.app import open_at_start
+
+    w = make_window(document=Document(photo()))
+    stroke(w, 30)
+    w.autosave()
+    trimap = w.document.trimap.copy()
+    answers = [QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No]
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[1]) or answers[len(asked) - 1])
+    path = photo_file(tmp_path)
+    # `matteditor photo.png` after a crash: the autosave is offered, not silently lost.
+    recovered = make_window()
+    open_at_start(recovered, str(path))
+    assert asked == ["Recover unsaved work?"]
+    np.testing.assert_array_equal(recovered.document.trimap, trimap)
+    # Declined: the photo asked for opens, and the old autosave is gone.
+    assert recovered.recovery.exists()  # (not saved yet, so still there)
+    declined = make_window()
+    open_at_start(declined, str(path))
+    assert len(asked) == 2 and not declined.recovery.exists()
+    assert declined.document.path == path.resolve()

@@ -282,3 +282,18 @@ def test_the_band_width_is_remembered_between_sessions(make_window):
     first.panel.band_spin.setValue(21)
     first.close()
     assert make_window().panel.band_spin.value() == 21
+
+
+def test_panel_check_boxes_are_remembered_between_sessions(make_window):
+    first = make_window()
+    p = first.panel
+    defaults = {b: b.isChecked() for b in (p.auto_check, p.adaptive_check, p.lasso_check,
+                                           p.auto_refine_check)}
+    for box, checked in defaults.items():
+        box.setChecked(not checked)
+    first.close()
+    again = make_window().panel
+    assert again.auto_check.isChecked() is not defaults[p.auto_check]
+    assert again.adaptive_check.isChecked() is not defaults[p.adaptive_check]
+    assert again.lasso_check.isChecked() is not defaults[p.lasso_check]
+    assert again.auto_refine_check.isChecked() is not defaults[p.auto_refine_check]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -119,3 +120,36 @@ def test_large_views_compose_off_the_ui_thread_without_losing_strokes(qtbot):
     ys, xs = np.nonzero(doc.trimap == FOREGROUND)
     np.testing.assert_array_equal(px[ys[0], xs[0]], FG_COLOR.astype(np.uint8))
     renderer.detach()
+
+
+def alt_wheel(canvas, dx: int, dy: int) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    pos = QPointF(canvas.width() / 2, canvas.height() / 2)
+    event = QWheelEvent(pos, QPointF(canvas.mapToGlobal(pos.toPoint())), QPoint(0, 0),
+                        QPoint(dx, dy), Qt.MouseButton.NoButton, Qt.KeyboardModifier.AltModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(canvas, event)
+
+
+def test_alt_wheel_scales_the_background_although_qt_makes_it_horizontal(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    QTest.keyClick(w.canvas, Qt.Key.Key_5)
+    scale = w.canvas.scale
+    alt_wheel(w.canvas, 120, 0)  # what Qt delivers for one notch up with Alt held
+    assert w.renderer.settings.background_scale == 1.2
+    assert w.canvas.scale == scale  # the view itself did not zoom
+
+
+def test_fine_alt_wheel_steps_add_up_instead_of_rounding_away(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    QTest.keyClick(w.canvas, Qt.Key.Key_5)
+    w.panel.bg_scale_slider.setValue(50)
+    for _ in range(30):  # a trackpad or free-spinning wheel: many tiny steps
+        alt_wheel(w.canvas, 4, 0)
+    assert w.renderer.settings.background_scale == pytest.approx(0.5 * 1.0015 ** 120, abs=0.011)
+    for _ in range(30):
+        alt_wheel(w.canvas, -4, 0)
+    assert w.renderer.settings.background_scale == pytest.approx(0.5, abs=0.011)

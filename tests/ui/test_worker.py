@@ -142,3 +142,35 @@ def test_nothing_is_solved_until_both_foreground_and_background_are_painted(make
     paint(w.document, Rect(0, 0, 80, 4), BACKGROUND)  # background only: still nothing to solve
     qtbot.wait(150)
     assert not w.solver.busy and "failed" not in w.statusBar().currentMessage()
+
+
+def test_repeated_engine_failures_reuse_one_error_dialog(make_window, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    w = make_window(engine="test-fail", document=scribbled())
+    errors = []
+    w.solver.error.connect(lambda message, trace: errors.append(message))
+    for i in range(3):
+        qtbot.waitUntil(lambda: len(errors) > i and not w.solver.busy, timeout=5000)
+        paint(w.document, Rect(0, 50 + i, 80, 51 + i), BACKGROUND)  # each stroke fails again
+    qtbot.waitUntil(lambda: len(errors) >= 3 and not w.solver.busy, timeout=5000)
+    boxes = [b for b in w.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1  # not one more window per stroke
+    assert "simulated engine crash" in boxes[0].text()
+    assert "simulated engine crash" in boxes[0].detailedText()
+
+
+def test_a_failure_of_a_superseded_solve_is_not_reported(make_window, qtbot):
+    from matteditor.ui.worker import SolveRequest
+
+    w = make_window(document=scribbled())
+    doc = w.document
+    qtbot.waitUntil(lambda: doc.alpha_revision == doc.revision and not w.solver.busy)
+    errors = []
+    w.solver.error.connect(lambda message, trace: errors.append(message))
+    old = SolveRequest(w.solver._key, doc.revision, doc.image, doc.trimap.copy(), None, "test-fail")
+    paint(doc, Rect(0, 50, 80, 60), BACKGROUND)  # a newer request replaces it
+    qtbot.waitUntil(lambda: w.solver.busy or doc.alpha_revision == doc.revision)
+    w.solver._on_failed(old, "RuntimeError: simulated engine crash", "Traceback ...")
+    assert errors == [] and "failed" not in w.statusBar().currentMessage().lower()
+    qtbot.waitUntil(lambda: doc.alpha_revision == doc.revision and not w.solver.busy)
