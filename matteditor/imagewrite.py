@@ -108,6 +108,18 @@ def atomic_write(path: PathLike) -> Iterator[Path]:
     _fsync_dir(path.parent)
 
 
+def atomic_write_text(path: PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through :func:`atomic_write`: the
+    file holds either its previous content or all of ``text``.
+
+    Raises:
+        ExportError naming ``path`` (read-only folder, full disk...).
+    """
+    with atomic_write(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+
+
 _FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 

@@ -28,6 +28,7 @@ from .engines import all_engines, create_engine
 from .errors import MatteError
 from .foreground import estimate_foreground
 from .imageio import load_image, load_image_rgba, load_mask, load_trimap, save_image
+from .imagewrite import atomic_write_text
 from .metrics import sad
 from .trimap import UNKNOWN
 
@@ -135,7 +136,7 @@ def update() -> int:
         if cls.available():
             expected[name] = round(sad(create_engine(name).estimate(image, trimap),
                                        reference, trimap), 3)
-    (_sample_dir() / EXPECTATION).write_text(json.dumps(expected, indent=2) + "\n")
+    atomic_write_text(_sample_dir() / EXPECTATION, json.dumps(expected, indent=2) + "\n")
     print(json.dumps(expected, indent=2))
     return 0
 

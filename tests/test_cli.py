@@ -303,3 +303,83 @@ def test_a_glob_leaves_out_trimap_files_like_a_folder_does(photo, tmp_path, caps
     assert code == 0, err
     assert "1 written, 0 skipped, 0 failed" in err
     assert sorted(p.name for p in out_dir.iterdir()) == ["cat.png"]
+
+
+def _opencv_error():
+    try:
+        cv2.resize(np.zeros((0, 0), np.uint8), (1, 1))
+    except cv2.error as e:
+        return e
+    raise AssertionError("OpenCV accepted an empty image")
+
+
+@pytest.mark.parametrize("error, needle", [
+    (lambda: _opencv_error(), "OpenCV error: OpenCV("),
+    (lambda: PermissionError(13, "Permission denied", "/out/cut.png"),
+     "/out/cut.png: Permission denied"),
+    (lambda: RuntimeError("CUDA error: device-side assert\nCompile with TORCH_USE_CUDA_DSA"),
+     "unexpected RuntimeError: CUDA error: device-side assert Compile with"),
+], ids=["opencv", "oserror", "torch-runtime"])
+def test_library_errors_in_matte_are_one_line_with_the_traceback_in_the_log(
+        photo, tmp_path, capsys, caplog, monkeypatch, error, needle):
+    import logging
+
+    import matteditor.cli.matte as matte_cmd
+
+    def fail(*args, **kwargs):
+        raise error()
+
+    monkeypatch.setattr(matte_cmd, "save_image", fail)
+    out = tmp_path / "o.png"
+    with caplog.at_level(logging.DEBUG, logger="matteditor.cli"):
+        assert run_cli(["matte", str(photo), "-o", str(out), "-q", "--alpha-only"]) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert needle in line and "-v" in line
+    assert not out.exists()
+    logged = [r for r in caplog.records if r.exc_info]
+    assert logged and "Traceback" in caplog.text
+
+
+def test_library_errors_in_trimap_are_one_line(photo, tmp_path, capsys, monkeypatch):
+    import matteditor.cli.trimap_cmd as trimap_cmd
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("x" * 5000)
+
+    monkeypatch.setattr(trimap_cmd, "grabcut_mask", fail)
+    code = run_cli(["-v", "trimap", str(photo), "--rect", "2,2,20,20",
+                    "-o", str(tmp_path / "t.png")])
+    assert code == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith("matteditor: error: unexpected RuntimeError: xxx")
+    assert len(line) < 400 and "-v for the traceback" not in line  # -v was given
+    assert not (tmp_path / "t.png").exists()
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit])
+def test_interrupts_and_exits_are_not_turned_into_error_lines(photo, tmp_path, capsys,
+                                                              monkeypatch, error):
+    import matteditor.cli.matte as matte_cmd
+
+    def stop(*args, **kwargs):
+        raise error()
+
+    monkeypatch.setattr(matte_cmd, "load_image", stop)
+    argv = ["matte", str(photo), "-o", str(tmp_path / "o.png"), "-q"]
+    if error is KeyboardInterrupt:
+        assert run_cli(argv) == 130
+    else:
+        with pytest.raises(SystemExit):
+            run_cli(argv)
+    assert "error:" not in capsys.readouterr().err
+
+
+def test_a_bug_in_the_train_command_keeps_its_traceback(monkeypatch):
+    from matteditor.training import train as train_module
+
+    def bug(cfg, resume=True):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(train_module, "train", bug)
+    with pytest.raises(RuntimeError, match="a bug"):
+        run_cli(["train", "--backgrounds", "nowhere"])

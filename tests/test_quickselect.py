@@ -182,3 +182,49 @@ def test_trimap_command_will_not_write_over_its_photo(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "refusing to overwrite" in err[0]
     assert (tmp_path / "photo.png").read_bytes() == before
+
+
+@pytest.mark.parametrize("region, needle", [
+    (["--rect", "5,5,40,40"], "inside the rectangle 5,5,40,40"),
+    (["--lasso", "250,10,310,10,280,60"], "inside the lasso"),
+])
+def test_trimap_command_refuses_a_region_where_grabcut_finds_nothing(tmp_path, capsys,
+                                                                    region, needle):
+    from matteditor.__main__ import main
+    from matteditor.imageio import save_image
+
+    img, obj = _scene()
+    assert not obj[5:45, 5:45].any() and not obj[10:60, 250:310].any()  # plain background
+    save_image(tmp_path / "photo.png", img)
+    out = tmp_path / "trimap.png"
+    assert main(["trimap", str(tmp_path / "photo.png"), *region, "-o", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("matteditor: error: GrabCut found no object")
+    assert needle in err[0] and "--seeds" in err[0]
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+def test_trimap_command_refuses_an_empty_mask_and_keeps_the_old_trimap(tmp_path, capsys):
+    from matteditor.__main__ import main
+    from matteditor.imageio import save_image
+
+    img, obj = _scene(60, 80)
+    save_image(tmp_path / "photo.png", img)
+    save_image(tmp_path / "mask.png", np.zeros(obj.shape, np.float32))
+    out = tmp_path / "trimap.png"
+    save_image(out, np.full(obj.shape, UNKNOWN, np.uint8))
+    before = out.read_bytes()
+    assert main(["trimap", str(tmp_path / "photo.png"), "--mask", str(tmp_path / "mask.png"),
+                 "-o", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "mask.png selects nothing" in err[0]
+    assert out.read_bytes() == before
+
+
+def test_grabcut_mask_still_returns_an_empty_selection_for_the_editor():
+    # The editor shows an empty result and lets the user redraw; only the
+    # command line refuses it.
+    img, _ = _scene()
+    sel = grabcut_mask(img, rect=(5, 5, 40, 40))
+    assert sel.shape == img.shape[:2] and (sel < 0.5).all()

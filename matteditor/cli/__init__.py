@@ -1,7 +1,9 @@
 """The command line: ``matteditor matte``, ``matteditor engines`` and ``matteditor trimap``.
 
 Errors a user can cause end as one ``matteditor: error: ...`` line on stderr
-and exit status 1 (argparse's usage errors: status 2); a traceback means a bug.
+and exit status 1 (argparse's usage errors: status 2).  In ``matte`` and
+``trimap`` anything else that escapes (OpenCV, torch, the OS, a bug) is one
+line too, and its traceback goes to the log (``-v`` shows it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from ..training import command as train_command  # nn helper: `matteditor train`
 
 PROG = "matteditor"
 SUBCOMMANDS = ("matte", "engines", "trimap", "train")
+# Commands a user runs on photos: any error, even a bug, ends as one line
+# (the traceback is logged, visible with -v).  `train` keeps its tracebacks.
+ONE_LINE_COMMANDS = ("matte", "trimap")
+MAX_MESSAGE = 300
+
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +59,29 @@ def run_cli(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # OpenCV, torch, the OS: not a MatteError, still one line
+        if args.command not in ONE_LINE_COMMANDS:
+            raise
+        log.debug("%s failed", args.command, exc_info=True)
+        hint = "" if args.verbose else " (run with -v for the traceback)"
+        print(f"{PROG}: error: {describe_unexpected(e)}{hint}", file=sys.stderr)
+        return 1
+
+
+def describe_unexpected(error: Exception) -> str:
+    """One line for an exception that is not a MatteError: an OSError's file
+    and reason, otherwise the type and the message with its line breaks
+    (OpenCV's, torch's) folded and cut to ``MAX_MESSAGE`` characters."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror}"
+    name = type(error).__name__
+    if type(error).__module__.split(".")[0] == "cv2":
+        name = "OpenCV error"
+    text = " ".join(str(error).split())
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE - 3] + "..."
+    return f"unexpected {name}: {text}" if text else f"unexpected {name}"
 
 
 def print_help() -> None:

