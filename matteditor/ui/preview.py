@@ -17,6 +17,8 @@ No Qt here: the worker thread calls these functions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -27,6 +29,11 @@ from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap
 COVERAGE = 0.25  # a reduced pixel is known when this much of it was painted that label
 RADIUS = 1       # guided-filter window radius, in reduced pixels
 EPS = 1e-4       # guided-filter regularisation
+_COVERAGE_8BIT = round(COVERAGE * 255)
+# Below this share of unknown pixels the upsampling is evaluated at the unknown
+# pixels only (the rest is known and exact); above it, densely.
+SPARSE_UNKNOWN = 0.4
+_REMAP_COLS = 4096  # cv2.remap wants maps with sides below 32767
 
 
 def preview_size(width: int, height: int, max_side: int) -> tuple[int, int]:
@@ -41,11 +48,15 @@ def reduce_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     A reduced pixel takes a label if at least COVERAGE of it carries that
     label and not the other one; anything mixed stays unknown.
     """
-    fg = cv2.resize((trimap == FOREGROUND).astype(np.float32), size, interpolation=cv2.INTER_AREA)
-    bg = cv2.resize((trimap == BACKGROUND).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    # One area reduction of a two-channel 0/255 byte image (foreground, background):
+    # a quarter of the time of reducing two float masks, which matters on 12 MP.
+    labels = cv2.merge([cv2.compare(trimap, FOREGROUND, cv2.CMP_EQ),
+                        cv2.compare(trimap, BACKGROUND, cv2.CMP_EQ)])
+    cover = cv2.resize(labels, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], 2)
+    fg, bg = cover[..., 0] >= _COVERAGE_8BIT, cover[..., 1] >= _COVERAGE_8BIT
     out = np.full((size[1], size[0]), UNKNOWN, np.uint8)
-    out[(fg >= COVERAGE) & (bg < COVERAGE)] = FOREGROUND
-    out[(bg >= COVERAGE) & (fg < COVERAGE)] = BACKGROUND
+    out[fg & ~bg] = FOREGROUND
+    out[bg & ~fg] = BACKGROUND
     return out
 
 
@@ -68,13 +79,91 @@ def guided_upsample(alpha_small: np.ndarray, image_small: np.ndarray, image: np.
     return np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
 
 
+def _coefficients(alpha_small: np.ndarray, image_small: np.ndarray, radius: int = RADIUS,
+                  eps: float = EPS) -> np.ndarray:
+    """h x w x 4 float32: the guided filter's A (3 channels) and B on the small image."""
+    a, b = guided_coefficients(image_small, alpha_small, radius, eps)
+    return np.dstack([a, b])
+
+
+def _evaluate_at_unknown(coef: np.ndarray, image: np.ndarray, trimap: np.ndarray,
+                         out: np.ndarray, rect: tuple[int, int, int, int]) -> None:
+    """Write the upsampled matte into ``out`` inside ``rect`` (x0, y0, x1, y1): exact
+    0/1 where the trimap is known, the guided-filter model at the unknown pixels,
+    whose coefficients cv2.remap interpolates at the pixel centres' positions in
+    the small image (mapped as cv2.resize maps them)."""
+    x0, y0, x1, y1 = rect
+    h, w = trimap.shape
+    sub = trimap[y0:y1, x0:x1]
+    out[y0:y1, x0:x1] = sub == FOREGROUND
+    points = cv2.findNonZero(cv2.compare(sub, UNKNOWN, cv2.CMP_EQ))
+    if points is None:
+        return
+    xs, ys = points.reshape(-1, 2).T
+    xs, ys = xs + x0, ys + y0
+    n = xs.size
+    rows = -(-n // _REMAP_COLS)
+    maps = np.zeros((2, rows * _REMAP_COLS), np.float32)
+    maps[0, :n] = (xs + 0.5) * (coef.shape[1] / w) - 0.5
+    maps[1, :n] = (ys + 0.5) * (coef.shape[0] / h) - 0.5
+    c = cv2.remap(coef, maps[0].reshape(rows, -1), maps[1].reshape(rows, -1), cv2.INTER_LINEAR,
+                  borderMode=cv2.BORDER_REPLICATE).reshape(-1, 4)[:n]
+    values = np.einsum("nc,nc->n", c[:, :3], image[ys, xs]) + c[:, 3]
+    out[ys, xs] = np.clip(values, 0.0, 1.0)
+
+
+def guided_upsample_at(alpha_small: np.ndarray, image_small: np.ndarray, image: np.ndarray,
+                       trimap: np.ndarray, radius: int = RADIUS, eps: float = EPS) -> np.ndarray:
+    """:func:`guided_upsample` evaluated at the trimap's unknown pixels only, the
+    known ones set exactly: the same matte as ``clamp_to_trimap(guided_upsample(...))``
+    for a fraction of the work when the unknown region is a band."""
+    out = np.empty(trimap.shape, np.float32)
+    _evaluate_at_unknown(_coefficients(alpha_small, image_small, radius, eps), image, trimap,
+                         out, (0, 0, trimap.shape[1], trimap.shape[0]))
+    return out
+
+
+def _changed_box(before: np.ndarray, after: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) around the pixels (first two axes) where the arrays differ."""
+    diff = before != after
+    if diff.ndim == 3:
+        diff = diff.any(axis=2)
+    if not diff.any():
+        return None
+    x, y, bw, bh = cv2.boundingRect(diff.view(np.uint8))
+    return x, y, x + bw, y + bh
+
+
+def _union(a, b):
+    if a is None or b is None:
+        return a if b is None else b
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+@dataclass
+class _Shown:
+    """The last preview made, to redo only what a new request changes."""
+
+    trimap: np.ndarray   # the full-size trimap it was made for (a copy)
+    coef: np.ndarray     # the small image's guided-filter coefficients
+    alpha: np.ndarray    # the full-size result (handed to the UI: never written again)
+
+
 class PreviewSolver:
-    """Reduced-resolution solves for one photo; caches the reduced photo."""
+    """Reduced-resolution solves for one photo; caches the reduced photo.
+
+    After the first preview of a photo, the next one is recomputed at full
+    size only where it can differ: the pixels whose interpolated coefficients
+    changed (the small solve moves only near a local stroke) and those whose
+    trimap label changed; the rest is copied.  On a 12 MP photo this is what
+    keeps stroke-to-preview near the small solve's own time.
+    """
 
     def __init__(self, max_side: int = 320) -> None:
         self.max_side = max_side
         self._key: tuple[int, tuple[int, ...]] | None = None
         self._cache: np.ndarray | None = None
+        self._shown: _Shown | None = None
 
     def worthwhile(self, image: np.ndarray) -> bool:
         """True if the photo is big enough for a preview to come much sooner."""
@@ -89,7 +178,23 @@ class PreviewSolver:
             self._cache = cv2.resize(image, preview_size(w, h, self.max_side),
                                      interpolation=cv2.INTER_AREA)
             self._key = key
+            self._shown = None
         return self._cache
+
+    def _redo_box(self, coef: np.ndarray, trimap: np.ndarray
+                  ) -> tuple[int, int, int, int] | None:
+        """Full-size box to recompute against the last preview (None: nothing changed)."""
+        shown = self._shown
+        h, w = trimap.shape
+        box = None
+        small = _changed_box(shown.coef, coef)
+        if small is not None:
+            # pixel X reads the coefficients at floor(s) and floor(s) + 1,
+            # s = (X + 0.5) * w_small / w - 0.5: widen by one small pixel and a margin
+            fx, fy = w / coef.shape[1], h / coef.shape[0]
+            box = (max(0, int((small[0] - 1) * fx) - 2), max(0, int((small[1] - 1) * fy) - 2),
+                   min(w, int((small[2] + 1) * fx) + 3), min(h, int((small[3] + 1) * fy) + 3))
+        return _union(box, _changed_box(shown.trimap, trimap))
 
     def solve(self, engine: Engine, image: np.ndarray, trimap: np.ndarray, *,
               progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
@@ -99,5 +204,17 @@ class PreviewSolver:
         small_trimap = reduce_trimap(trimap, (w, h))
         alpha_small = engine.estimate(small, small_trimap, progress=progress, cancel=cancel)
         cancel.raise_if_cancelled()
-        alpha = guided_upsample(alpha_small, small, image)
-        return clamp_to_trimap(alpha, trimap)
+        coef = _coefficients(alpha_small, small)
+        full = (0, 0, trimap.shape[1], trimap.shape[0])
+        box = full if self._shown is None else self._redo_box(coef, trimap)
+        if box is None:
+            return self._shown.alpha
+        if box == full and np.count_nonzero(small_trimap == UNKNOWN) >= SPARSE_UNKNOWN * small_trimap.size:
+            # mostly unknown (sparse scribbles): dense upsampling is cheaper
+            alpha = guided_upsample(alpha_small, small, image)
+            alpha = clamp_to_trimap(alpha, trimap)
+        else:
+            alpha = np.empty(trimap.shape, np.float32) if box == full else self._shown.alpha.copy()
+            _evaluate_at_unknown(coef, image, trimap, alpha, box)
+        self._shown = _Shown(trimap.copy(), coef, alpha)
+        return alpha

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from matteditor.engines.base import CancelToken
-from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
-from matteditor.ui.preview import PreviewSolver, guided_upsample, preview_size, reduce_trimap
+from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap
+from matteditor.ui.preview import (PreviewSolver, guided_upsample, guided_upsample_at,
+                                   preview_size, reduce_trimap)
 
 from .conftest import SmoothEngine
 
@@ -51,3 +52,51 @@ def test_preview_solve_is_full_size_and_exact_where_the_trimap_is_known():
                          cancel=CancelToken())
     assert alpha.shape == (500, 700)
     assert (alpha[t == FOREGROUND] == 1).all() and (alpha[t == BACKGROUND] == 0).all()
+
+
+def test_upsampling_at_the_unknown_pixels_only_gives_the_dense_result():
+    rng = np.random.default_rng(3)
+    h, w = 370, 530
+    image = rng.random((h, w, 3), dtype=np.float32)
+    small = rng.random((37, 53, 3), dtype=np.float32)
+    small_alpha = rng.random((37, 53), dtype=np.float32)
+    t = np.full((h, w), BACKGROUND, np.uint8)
+    t[100:250, 150:400] = UNKNOWN       # a band around a foreground core
+    t[140:210, 200:350] = FOREGROUND
+    dense = clamp_to_trimap(guided_upsample(small_alpha, small, image), t)
+    sparse = guided_upsample_at(small_alpha, small, image, t)
+    assert sparse.dtype == np.float32 and sparse.shape == (h, w)
+    assert np.abs(sparse - dense).max() < 1e-3      # cv2.remap's 1/32-pixel positions
+    assert (sparse[t == FOREGROUND] == 1).all() and (sparse[t == BACKGROUND] == 0).all()
+
+
+def test_preview_of_a_banded_trimap_is_smooth_inside_the_band():
+    rng = np.random.default_rng(4)
+    image = rng.random((600, 800, 3), dtype=np.float32)
+    t = np.full((600, 800), BACKGROUND, np.uint8)
+    t[150:450, 200:600] = UNKNOWN
+    t[200:400, 250:550] = FOREGROUND
+    alpha = PreviewSolver(max_side=160).solve(SmoothEngine(), image, t,
+                                              progress=lambda f, m: None, cancel=CancelToken())
+    band = t == UNKNOWN
+    assert (alpha[t == FOREGROUND] == 1).all() and (alpha[t == BACKGROUND] == 0).all()
+    assert 0 < alpha[band].mean() < 1 and np.isfinite(alpha).all()
+
+
+def test_a_preview_after_a_local_stroke_equals_a_preview_made_afresh():
+    rng = np.random.default_rng(5)
+    image = rng.random((600, 800, 3), dtype=np.float32)
+    t = np.full((600, 800), BACKGROUND, np.uint8)
+    t[100:500, 150:650] = UNKNOWN
+    t[200:400, 300:500] = FOREGROUND
+    kept = PreviewSolver(max_side=160)
+    first = kept.solve(SmoothEngine(), image, t, progress=lambda f, m: None, cancel=CancelToken())
+    stroke = t.copy()
+    stroke[120:140, 170:260] = FOREGROUND          # a local stroke in the band
+    second = kept.solve(SmoothEngine(), image, stroke, progress=lambda f, m: None,
+                        cancel=CancelToken())
+    fresh = PreviewSolver(max_side=160).solve(SmoothEngine(), image, stroke,
+                                              progress=lambda f, m: None, cancel=CancelToken())
+    assert second is not first and not np.array_equal(second, first)
+    assert np.abs(second - fresh).max() < 1e-5
+    assert first[130, 200] != 1.0                   # the earlier result was not written over
