@@ -307,3 +307,15 @@ class Document:
         self.alpha_revision = revision
         self._emit(Change(ChangeKind.ALPHA, revision, self.bounds))
         return True
+
+    def clear_result(self) -> bool:
+        """Forget the alpha and foreground colours (e.g. the trimap no longer has
+        both labels, so no matte belongs to it); listeners get an ALPHA change
+        with ``alpha`` None.  Returns False if there was nothing to forget."""
+        if self.alpha is None and self.foreground is None:
+            return False
+        self.alpha = None
+        self.foreground = None
+        self.alpha_revision = -1
+        self._emit(Change(ChangeKind.ALPHA, self.revision, self.bounds))
+        return True

@@ -101,6 +101,13 @@ class Project:
     image_path: Path | None = None
     image: np.ndarray | None = None
 
+    @property
+    def photo_missing(self) -> bool:
+        """True when the project refers to a photo file that is no longer there
+        (moved, renamed or deleted); an embedded photo is never missing."""
+        return self.image is None and self.image_path is not None \
+            and not self.image_path.exists()
+
     def load_photo(self, limits: ImageLimits = ImageLimits()) -> np.ndarray:
         """The photo (embedded or read from ``image_path``), checked against the trimap."""
         if self.image is not None:
@@ -118,6 +125,25 @@ class Project:
                 f"project's trimap is {self.trimap.shape[1]}x{self.trimap.shape[0]}; "
                 "was the photo replaced?")
         return photo
+
+
+def photo_outside_folder(project: Project, path: str | os.PathLike) -> bool:
+    """True when ``project`` (read from the file ``path``) refers to a photo outside
+    that file's folder (links followed).
+
+    A project file alone must not make the editor read arbitrary files, so the
+    editor asks the user before reading such a photo.  Embedded photos and
+    photos in the project's folder or below it are not outside.
+    """
+    if project.image is not None or project.image_path is None:
+        return False
+    folder = Path(path).resolve().parent
+    # Decided on the name first: a photo named outside is not touched at all (on
+    # Windows even looking at a network path can leak credentials); one named
+    # inside may still be a link that leads out.
+    if not Path(os.path.normpath(project.image_path)).is_relative_to(folder):
+        return True
+    return not project.image_path.resolve().is_relative_to(folder)
 
 
 def _photo_reference(photo: Path, project: Path) -> str:

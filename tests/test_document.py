@@ -243,3 +243,17 @@ def test_apply_without_record_changes_pixels_but_not_history(doc):
     doc.apply(TrimapEdit.between(doc.trimap, new), record=False)
     assert doc.trimap[0, 0] == FOREGROUND and len(doc.history) == 0
     assert [c.kind for c in seen] == [ChangeKind.TRIMAP]
+
+
+def test_clear_result_forgets_the_matte_and_tells_the_listeners():
+    image = np.zeros((4, 5, 3), np.float32)
+    doc = Document(image)
+    changes = []
+    doc.subscribe(changes.append)
+    assert not doc.clear_result()               # nothing to forget yet
+    alpha = np.full((4, 5), 0.5, np.float32)
+    assert doc.set_result(alpha, doc.revision)
+    assert doc.clear_result()
+    assert doc.alpha is None and doc.foreground is None and doc.alpha_revision == -1
+    assert changes[-1].kind is ChangeKind.ALPHA
+    assert doc.set_result(alpha, doc.revision)  # a later result is accepted again

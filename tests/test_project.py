@@ -159,3 +159,60 @@ def test_a_replaced_photo_of_another_size_is_reported(tmp_path):
 def test_settings_ignore_unknown_keys_and_default_missing_ones():
     s = SessionSettings.from_dict({"view": 2, "future_option": True})
     assert s == SessionSettings(view=2)
+
+
+def test_a_photo_outside_the_project_folder_is_reported_as_outside(tmp_path):
+    from matteditor.project import photo_outside_folder
+
+    (tmp_path / "projects").mkdir()
+    (tmp_path / "photos").mkdir()
+    outside = tmp_path / "photos" / "p.png"
+    inside = tmp_path / "projects" / "sub" / "p.png"
+    inside.parent.mkdir()
+    for p in (outside, inside):
+        save_image(p, image())
+    path = tmp_path / "projects" / "a.mattproj"
+    save_project(path, Project(trimap(), image_path=outside))
+    assert photo_outside_folder(load_project(path), path)
+    save_project(path, Project(trimap(), image_path=inside))
+    assert not photo_outside_folder(load_project(path), path)
+    save_project(path, Project(trimap(), image=image()), embed=True)
+    assert not photo_outside_folder(load_project(path), path)
+
+
+def test_an_absolute_photo_path_in_a_hostile_project_is_outside(tmp_path):
+    from matteditor.project import photo_outside_folder
+
+    path = tmp_path / "evil.mattproj"
+    write_manifest(path, base_manifest(image={"path": "/etc/passwd"}))
+    assert photo_outside_folder(load_project(path), path)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "symlink"), reason="symbolic links")
+def test_a_link_in_the_project_folder_pointing_outside_counts_as_outside(tmp_path):
+    import os
+
+    from matteditor.project import photo_outside_folder
+
+    target = tmp_path / "elsewhere.png"
+    save_image(target, image())
+    (tmp_path / "proj").mkdir()
+    link = tmp_path / "proj" / "p.png"
+    os.symlink(target, link)
+    path = tmp_path / "proj" / "a.mattproj"
+    write_manifest(path, base_manifest(image={"path": str(link)}))
+    assert photo_outside_folder(load_project(path), path)
+
+
+def test_a_moved_photo_is_reported_missing(tmp_path):
+    photo = tmp_path / "p.png"
+    save_image(photo, image())
+    path = tmp_path / "a.mattproj"
+    save_project(path, Project(trimap(), image_path=photo))
+    assert not load_project(path).photo_missing
+    photo.rename(tmp_path / "moved.png")
+    project = load_project(path)
+    assert project.photo_missing
+    with pytest.raises(ProjectError, match="p.png"):
+        project.load_photo()
+    assert not Project(trimap(), image=image()).photo_missing

@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ..errors import MatteError
+from ..project import load_project
 from . import settings as prefs
 from .main_window import MainWindow
 from .solve import wait_for_solvers
@@ -22,19 +25,36 @@ from .theme import apply_dark_theme, icon
 log = logging.getLogger(__name__)
 
 
+def _describe_autosave(path: Path) -> str:
+    """'of photo.jpg, autosaved 14 March 10:32' for the recovery question."""
+    when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%d %B %H:%M")
+    try:
+        photo = load_project(path).image_path
+    except MatteError:
+        return f"autosaved {when}"
+    return f"of {photo.name if photo else 'an embedded photo'}, autosaved {when}"
+
+
 def _offer_recovery(window: MainWindow) -> bool:
-    """Offer the autosaved session of a run that ended badly; True if it was reopened."""
-    store = window.recovery
-    if not store.exists():
-        return False
-    answer = QMessageBox.question(
-        window, "Recover unsaved work?",
-        "matteditor did not close properly last time. Reopen the autosaved session?",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.Yes)
-    if answer == QMessageBox.StandardButton.Yes and window.files.open_recovery():
-        return True
-    store.discard()
+    """Offer, newest first, the autosaved sessions of editors that ended badly (their
+    recovery file's lock is stale); True if one was reopened.  Declined ones are removed;
+    those not asked about (one was reopened) are offered again next time."""
+    for path in window.recovery.orphans():
+        try:
+            about = _describe_autosave(path)
+        except OSError:  # another editor took it and exited meanwhile
+            continue
+        answer = QMessageBox.question(
+            window, "Recover unsaved work?",
+            f"matteditor did not close properly last time. Reopen the session {about}?\n\n"
+            "If you choose No, this autosaved work is deleted.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        if answer == QMessageBox.StandardButton.Yes:
+            if window.files.open_recovery(path):
+                return True
+        else:
+            window.recovery.discard_orphan(path)
     return False
 
 

@@ -1,4 +1,4 @@
-"""Export (Ctrl+E): what to write, in how many bits, where; and the writing itself."""
+"""Export (Ctrl+E): what to write, in how many bits, where (the writing: exporter.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QRadioButton,
-                               QVBoxLayout, QWidget)
+                               QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QPushButton,
+                               QRadioButton, QVBoxLayout, QWidget)
 
 from .. import compositing
 from ..document import Document
 from ..errors import ExportError
-from ..imageio import save_image
 from .views import Compositor, ViewSettings
 
 log = logging.getLogger(__name__)
@@ -35,6 +34,37 @@ class ExportKind(enum.Enum):
     @property
     def suffix(self) -> str:
         return self.value[1]
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """File extensions this kind can be written as, the default first.  Only the
+        composite has no transparency, so only it may be a JPEG."""
+        return (".png", ".jpg", ".jpeg") if self is ExportKind.COMPOSITE else (".png",)
+
+    @property
+    def file_filter(self) -> str:
+        """Filters for a save dialog, the default first."""
+        if self is ExportKind.COMPOSITE:
+            return f"{PNG_FILTER};;{JPEG_FILTER}"
+        return PNG_FILTER
+
+
+PNG_FILTER = "PNG images (*.png)"
+JPEG_FILTER = "JPEG images (*.jpg *.jpeg)"
+# Extensions taken as the user's choice of format even where not writable (the export
+# then says so); any other ending, as in "portrait.v2", is part of the name.
+IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
+                              ".gif", ".tga", ".exr", ".psd", ".heic", ".avif", ".jxl"))
+
+
+def with_extension(path: Path, kind: ExportKind, file_filter: str | None = None) -> Path:
+    """``path`` with the extension for ``kind`` added when it has none (or an ending
+    that is no image extension); ``file_filter`` (a save dialog's chosen filter)
+    picks JPEG for a composite."""
+    if path.suffix.lower() in IMAGE_EXTENSIONS or not path.name:
+        return path
+    ext = ".jpg" if file_filter == JPEG_FILTER and ".jpg" in kind.extensions else kind.extensions[0]
+    return path.with_name(path.name + ext)
 
 
 @dataclass(frozen=True)
@@ -69,15 +99,6 @@ def export_pixels(document: Document, compositor: Compositor, view: ViewSettings
     return compositor.export_view(view)
 
 
-def write_export(document: Document, compositor: Compositor, view: ViewSettings,
-                 options: ExportOptions) -> None:
-    """Write the export atomically (ExportError on failure)."""
-    bits = 8 if options.kind is ExportKind.TRIMAP else options.bits
-    pixels = export_pixels(document, compositor, view, options.kind)
-    save_image(options.path, pixels, bits=bits)
-    log.info("exported %s to %s (%d-bit)", options.kind.suffix, options.path, bits)
-
-
 def default_export_path(document: Document, kind: ExportKind, folder: Path | None = None) -> Path:
     stem = document.path.stem if document.path else "untitled"
     folder = folder or (document.path.parent if document.path else Path.home())
@@ -93,6 +114,8 @@ class ExportDialog(QDialog):
         self._document = document
         self._folder = folder
         self._path_edited = False
+        self._filter: str | None = None       # the browse dialog's chosen filter
+        self._confirmed: Path | None = None   # a path the user already agreed to replace
         layout = QVBoxLayout(self)
         self._group = QButtonGroup(self)
         self._buttons: dict[ExportKind, QRadioButton] = {}
@@ -130,11 +153,37 @@ class ExportDialog(QDialog):
         return next(k for k, b in self._buttons.items() if b.isChecked())
 
     def options(self) -> ExportOptions:
-        return ExportOptions(self.kind(), Path(self.path_edit.text().strip()).expanduser(),
-                             int(self.bits.currentData()))
+        """What to export; a path typed without an extension gets the kind's."""
+        kind = self.kind()
+        path = with_extension(Path(self.path_edit.text().strip()).expanduser(), kind,
+                              self._filter)
+        return ExportOptions(kind, path, int(self.bits.currentData()))
+
+    def accept(self) -> None:
+        """Close with Save, after asking before replacing an existing file."""
+        options = self.options()
+        if not options.path.name:
+            self.path_edit.setFocus()
+            return
+        self.path_edit.setText(str(options.path))
+        if options.path.exists() and options.path != self._confirmed:
+            answer = QMessageBox.question(
+                self, "Replace the file?",
+                f"{options.path.name} already exists in {options.path.parent}.\n\n"
+                "Replace it with this export?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                self.path_edit.setFocus()
+                self.path_edit.selectAll()
+                return
+        self._confirmed = options.path
+        super().accept()
 
     def _edited(self) -> None:
         self._path_edited = True
+        self._filter = None
+        self._confirmed = None
 
     def _kind_changed(self) -> None:
         if not self._path_edited:
@@ -143,8 +192,13 @@ class ExportDialog(QDialog):
         self.bits.setEnabled(self.kind() is not ExportKind.TRIMAP)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(),
-                                              "PNG images (*.png)")
+        path, chosen_filter = QFileDialog.getSaveFileName(self, "Export to",
+                                                          self.path_edit.text(),
+                                                          self.kind().file_filter)
         if path:
-            self.path_edit.setText(path)
+            self._filter = chosen_filter or None
+            full = with_extension(Path(path), self.kind(), self._filter)
+            # The file dialog asked before replacing ``path``; not if the extension was added.
+            self._confirmed = full if full == Path(path) else None
+            self.path_edit.setText(str(full))
             self._path_edited = True

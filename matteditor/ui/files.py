@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,10 +15,12 @@ from .. import compositing
 from ..document import Document
 from ..errors import ExportError, MatteError
 from ..imageio import load_image, load_mask, load_trimap
-from ..project import PROJECT_SUFFIX, Project, load_project, save_project
+from ..project import (PROJECT_SUFFIX, Project, load_project, photo_outside_folder,
+                       save_project)
 from . import settings as prefs
 from .commands import commit_existing
-from .export_dialog import ExportDialog, ExportKind, ExportOptions, write_export
+from .export_dialog import ExportDialog, ExportKind, ExportOptions
+from .exporter import Exporter
 from .qimage import rgba8_to_qimage, to_uint8
 from .views import ViewMode
 
@@ -35,6 +38,9 @@ class FileController:
     def __init__(self, window: "MainWindow") -> None:
         self.w = window
         self.project_path: Path | None = None
+        self.exporter = Exporter(window)
+        self.exporter.finished.connect(self._export_done)
+        self.last_export: tuple[ExportOptions, MatteError | None] | None = None
 
     def _error(self, title: str, error: Exception) -> None:
         log.info("%s: %s", title, error)
@@ -80,11 +86,28 @@ class FileController:
         self.w.statusBar().showMessage(f"Opened {path.name}")
         return True
 
-    def open_project(self, path: Path, remember: bool = True) -> bool:
+    def open_project(self, path: Path, remember: bool = True, trusted: bool = False) -> bool:
+        """Open a project file.  Before reading a photo outside the project's folder the
+        user is asked (unless ``trusted``: the editor's own recovery file); a photo that
+        is no longer there can be located with a file dialog."""
         if not self.maybe_discard():
             return False
         try:
             project = load_project(path)
+        except MatteError as e:
+            self._error("Could not open the project", e)
+            return False
+        if not trusted and photo_outside_folder(project, path) \
+                and not self._allow_outside_photo(project, path):
+            self.w.statusBar().showMessage(f"Did not open {Path(path).name}")
+            return False
+        relocated = project.photo_missing
+        if relocated:
+            project = self._locate_photo(project, path)
+            if project is None:
+                self.w.statusBar().showMessage(f"Did not open {Path(path).name}")
+                return False
+        try:
             document = Document(project.load_photo(), project.trimap, path=project.image_path)
         except MatteError as e:
             self._error("Could not open the project", e)
@@ -93,14 +116,63 @@ class FileController:
         if remember:
             self.project_path = Path(path).resolve()
             self._remember(path)
+        if relocated:  # the project file still names the old place: save to update it
+            self.w.undo_stack.resetClean()
+            self.w.statusBar().showMessage(
+                f"Opened {Path(path).name} with the photo {project.image_path.name}; "
+                "save the project to remember where the photo is now")
         return True
 
-    def open_recovery(self) -> bool:
-        """Reopen the autosaved session; it stays unsaved (and autosaved) until saved."""
-        ok = self.open_project(self.w.recovery.path, remember=False)
+    def _allow_outside_photo(self, project: Project, path: Path) -> bool:
+        answer = QMessageBox.question(
+            self.w, "Open a photo outside the project's folder?",
+            f"The project {Path(path).name} uses a photo that is not in the project's "
+            f"folder:\n\n{project.image_path}\n\nOpen this photo? Choose No if you do not "
+            "know where the project came from.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _locate_photo(self, project: Project, path: Path) -> Project | None:
+        """Ask the user where the project's missing photo is now (None: cancelled)."""
+        missing = project.image_path
+        answer = QMessageBox.question(
+            self.w, "Photo not found",
+            f"The photo of the project {Path(path).name} is no longer at\n\n{missing}\n\n"
+            "It may have been moved or renamed. Find it now?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        chosen, _ = QFileDialog.getOpenFileName(self.w, f"Where is {missing.name}?",
+                                                str(Path(path).resolve().parent), IMAGE_FILTER)
+        self._refocus()
+        if not chosen:
+            return None
+        log.info("project %s: photo %s located at %s", path, missing, chosen)
+        return replace(project, image_path=Path(chosen).resolve())
+
+    def open_recovery(self, orphan: Path | None = None) -> bool:
+        """Reopen the autosaved session of an editor that did not exit cleanly (``orphan``,
+        default the newest).  It becomes this window's recovery file and stays unsaved
+        (and autosaved) until saved; one that cannot be opened is removed."""
+        store = self.w.recovery
+        if orphan is None:
+            orphans = store.orphans()
+            if not orphans:
+                self.w.statusBar().showMessage("There is no autosaved work to recover")
+                return False
+            orphan = orphans[0]
+        if not store.adopt(orphan):
+            self.w.statusBar().showMessage("That autosaved session was reopened by another "
+                                           "matteditor window")
+            return False
+        ok = self.open_project(store.path, remember=False, trusted=True)
         if ok:
             self.project_path = None
             self.w.undo_stack.resetClean()  # recovered work is not saved anywhere yet
+        else:
+            store.discard()
         return ok
 
     def _remember(self, path: Path) -> None:
@@ -274,6 +346,8 @@ class FileController:
                             kind=kind, bits=bits)
 
     def export_to(self, options: ExportOptions) -> bool:
+        """Start writing an export on the export thread; False (with a message) if there is
+        nothing to export.  The status bar, or a dialog on failure, tells when it is done."""
         doc, renderer = self.w.document, self.w.renderer
         if doc is None or renderer is None:
             return False
@@ -281,20 +355,28 @@ class FileController:
         if problem is not None:
             self._error("Not ready to export", ExportError(problem))
             return False
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            write_export(doc, renderer.compositor, renderer.settings, options)
+            self.exporter.start(doc, renderer.compositor, renderer.settings, options)
         except MatteError as e:
-            QApplication.restoreOverrideCursor()
             self._error("Export failed", e)
             return False
-        QApplication.restoreOverrideCursor()
+        self.w.statusBar().showMessage(f"Exporting {options.path.name}…")
+        return True
+
+    @property
+    def exporting(self) -> bool:
+        return self.exporter.busy
+
+    def _export_done(self, options: ExportOptions, error: MatteError | None) -> None:
+        self.last_export = (options, error)
+        if error is not None:
+            self._error("Export failed", error)
+            return
         self.w.qs.setValue("files/export_folder", str(options.path.parent))
         self.w.qs.setValue("files/export_kind", options.kind.suffix)
         if options.kind is not ExportKind.TRIMAP:  # (always 8 bits)
             self.w.qs.setValue("files/export_bits", options.bits)
         self.w.statusBar().showMessage(f"Exported {options.path}")
-        return True
 
     def copy_cutout(self) -> bool:
         doc = self.w.document

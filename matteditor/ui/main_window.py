@@ -393,5 +393,6 @@ class MainWindow(QMainWindow):
             self.qs.setValue(key, box.isChecked())
         self.quick.cancel()
         self.solver.shutdown()
+        self.files.exporter.wait()  # an export in progress is finished, not cut short
         self.recovery.discard()
         event.accept()

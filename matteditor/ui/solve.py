@@ -98,6 +98,7 @@ class SolveController(QObject):
             return False
         if not (doc.trimap == FOREGROUND).any() or not (doc.trimap == BACKGROUND).any():
             self._worker.cancel()
+            self._clear_matte(doc)
             self.status.emit("Paint foreground (F) and background (B) to get a matte")
             return False
         req = SolveRequest(self._key, doc.revision, doc.image, doc.trimap.copy(),
@@ -106,6 +107,14 @@ class SolveController(QObject):
         self._set_busy(True)
         self._worker.post(req)
         return True
+
+    def _clear_matte(self, doc: Document) -> None:
+        """Forget the matte of a trimap that no longer allows one (cleared, or all
+        foreground or background erased), so no view shows it and no export writes it."""
+        self.showing_preview = False
+        if doc.clear_result():
+            log.info("matte cleared: the trimap at revision %d has no foreground or no background",
+                     doc.revision)
 
     def cancel(self) -> None:
         self._timer.stop()
