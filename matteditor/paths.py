@@ -18,7 +18,10 @@ def resources_dir() -> Path:
     """The ``resources/`` folder: icons, shipped weights, the sample photo."""
     if is_frozen():
         return Path(sys._MEIPASS) / "resources"  # type: ignore[attr-defined]
-    return Path(__file__).resolve().parent.parent / "resources"
+    source = Path(__file__).resolve().parent.parent / "resources"
+    if source.is_dir():
+        return source  # a source tree or an editable install
+    return Path(sys.prefix) / "share" / "matteditor" / "resources"  # a wheel's data files
 
 
 def weights_dir() -> Path:
