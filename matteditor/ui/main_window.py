@@ -370,7 +370,7 @@ class MainWindow(QMainWindow):
 
     def autosave(self) -> None:
         if self.document is not None and not self.undo_stack.isClean():
-            self.recovery.save(self.document, self.session_settings())
+            self.recovery.save_in_background(self.document, self.session_settings())
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

@@ -73,6 +73,7 @@ def test_autosave_is_offered_back_after_a_crash(make_window, qtbot, tmp_path):
     w = make_window(document=Document(photo()))  # no file on disk: the photo gets embedded
     stroke(w, 30)
     w.autosave()
+    w.recovery.wait()
     assert w.recovery.exists()
     trimap = w.document.trimap.copy()
     crash(w)
@@ -180,6 +181,7 @@ def test_start_up_offers_the_recovery_file_and_reopens_it(make_window, monkeypat
     w = make_window(document=Document(photo()))
     stroke(w, 30)
     w.autosave()
+    w.recovery.wait()
     trimap = w.document.trimap.copy()
     crash(w)
     asked = []
@@ -198,6 +200,7 @@ def test_start_up_with_a_photo_still_offers_the_recovery_file_first(make_window,
     w = make_window(document=Document(photo()))
     stroke(w, 30)
     w.autosave()
+    w.recovery.wait()
     trimap = w.document.trimap.copy()
     crash(w)
     answers = [QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No]
@@ -321,6 +324,7 @@ def test_two_running_editors_keep_separate_recovery_files(make_window, monkeypat
     for w, y in ((first, 20), (second, 40)):
         stroke(w, y)
         w.autosave()
+        w.recovery.wait()
     assert first.recovery.path != second.recovery.path
     assert first.recovery.exists() and second.recovery.exists()
     np.testing.assert_array_equal(first.recovery.load().trimap, first.document.trimap)
@@ -371,3 +375,29 @@ def test_a_killed_editors_autosave_is_offered_at_the_next_start(make_window, tmp
     np.testing.assert_array_equal(w.document.trimap, t)
     assert w.canvas.brush_size == 33
     assert w.recovery.exists() and w.recovery.lock is not None  # now this window's file
+
+
+def test_autosave_writes_on_its_own_thread_and_a_clean_exit_waits_for_it(make_window, monkeypatch):
+    import threading
+
+    from matteditor.ui import recovery as recovery_module
+
+    w = make_window(document=Document(photo()))
+    stroke(w, 30)
+    threads = []
+    real_save = recovery_module.save_project
+
+    def recording_save(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(recovery_module, "save_project", recording_save)
+    w.autosave()
+    w.recovery.wait()
+    assert threads and threads[0] is not threading.main_thread()
+    assert w.recovery.exists() and w.recovery.saved_revision == w.document.revision
+    stroke(w, 60)
+    w.autosave()                       # still being written when the window closes...
+    w.undo_stack.setClean()
+    w.close()
+    assert not w.recovery.exists()     # ...and the clean exit leaves no recovery file behind
