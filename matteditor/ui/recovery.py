@@ -82,12 +82,20 @@ class RecoveryStore:
         log.warning("autosave: could not lock a recovery file in %s", self.folder)
         return False
 
-    def _snapshot(self, document: Document, settings: SessionSettings) -> tuple[Project, bool]:
-        """What to write, taken now: the trimap copied (it is painted in place), the
-        photo by reference (the document replaces it, never changes it in place)."""
-        embed = document.path is None or not document.path.is_file()
-        return Project(document.trimap.copy(), settings, document.path,
-                       document.image if embed else None), embed
+    def _snapshot(self, document: Document, settings: SessionSettings
+                  ) -> tuple[Project, bool] | None:
+        """What to write, taken now (None: the recovery file could not be locked): the
+        trimap copied (it is painted in place), the photo by reference (the document
+        replaces it, never changes it in place); and whether the photo is embedded."""
+        try:
+            if not self._acquire():
+                return None
+            embed = document.path is None or not document.path.is_file()
+            return Project(document.trimap.copy(), settings, document.path,
+                           document.image if embed else None), embed
+        except (OSError, MatteError) as e:
+            log.warning("autosave failed: %s", e)
+            return None
 
     def _write(self, path: Path, project: Project, embed: bool, revision: int) -> bool:
         try:
@@ -104,14 +112,8 @@ class RecoveryStore:
         self.wait()
         if self.saved_revision == document.revision and self.exists():
             return True
-        try:
-            if not self._acquire():
-                return False
-            project, embed = self._snapshot(document, settings)
-        except (OSError, MatteError) as e:
-            log.warning("autosave failed: %s", e)
-            return False
-        return self._write(self.path, project, embed, document.revision)
+        snapshot = self._snapshot(document, settings)
+        return snapshot is not None and self._write(self.path, *snapshot, document.revision)
 
     def save_in_background(self, document: Document, settings: SessionSettings) -> bool:
         """Start writing the session on the autosave thread (encoding a 12 MP trimap
@@ -122,13 +124,10 @@ class RecoveryStore:
             return False
         if self.saved_revision == document.revision and self.exists():
             return False
-        try:
-            if not self._acquire():
-                return False
-            project, embed = self._snapshot(document, settings)
-        except (OSError, MatteError) as e:
-            log.warning("autosave failed: %s", e)
+        snapshot = self._snapshot(document, settings)
+        if snapshot is None:
             return False
+        project, embed = snapshot
         path, revision = self.path, document.revision
         self._pool.start(_Task(lambda: self._write(path, project, embed, revision)))
         return True
