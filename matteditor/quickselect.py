@@ -18,7 +18,7 @@ import numpy as np
 from .engines.base import CancelToken, ProgressFn
 from .errors import MatteError, TrimapError
 from .guided_filter import guided_filter
-from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, trimap_from_mask
+from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, cap_band, trimap_from_mask
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def trimap_from_selection(image: np.ndarray, mask: np.ndarray,
                           f"{image.shape[1]}x{image.shape[0]}")
     # A band wider than the image's diagonal gives the same trimap; capping it
     # keeps the box filters below from working through huge kernels.
-    band = min(settings.band, int(np.ceil(np.hypot(*mask.shape))) + 1)
+    band = cap_band(settings.band, mask.shape)
     narrow = trimap_from_mask(mask, band)
     if not settings.adaptive_band or band == 0:
         return narrow

@@ -175,11 +175,18 @@ def flood_fill(trimap: np.ndarray, seed: tuple[int, int], value: int) -> np.ndar
     return out
 
 
+def cap_band(width: int, shape: tuple[int, int]) -> int:
+    """``width`` (pixels, >= 0) capped just past the diagonal of an image of ``shape``:
+    a wider band or larger disk changes nothing there, and a huge width typed by a
+    user must not allocate a huge kernel."""
+    return min(max(0, int(width)), int(np.ceil(np.hypot(*shape))) + 1)
+
+
 def _disk(radius: int, shape: tuple[int, int]) -> np.ndarray:
     """Disk kernel of ``radius``, capped at the diagonal of an image of ``shape``:
     a larger disk erodes and dilates it the same way, and a huge radius typed
     by a user must not allocate a huge kernel."""
-    r = min(max(0, int(radius)), int(np.ceil(np.hypot(*shape))) + 1)
+    r = cap_band(radius, shape)
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
