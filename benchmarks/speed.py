@@ -20,8 +20,10 @@ memory (``--no-editor`` to skip).
 Every (engine, case) runs in its own subprocess, so the peak memory reported
 is that run's own (``ru_maxrss`` of the child: tracemalloc does not see
 torch's or numba's allocations) and no run warms another's caches.  Seconds
-time ``estimate`` only (not loading); CPU seconds (the process's, all
-threads) are given too, since wall time on a shared machine follows the load.  SAD follows Composition-1k
+time ``estimate`` only (not loading, and after one 8- or 16-pixel warm-up
+solve on each side, so that numba's compilation is not counted for pymatting
+nor for us); CPU seconds (the process's, all threads) are given too, since
+wall time on a shared machine follows the load.  SAD follows Composition-1k
 (``matteditor.metrics.sad``).  The table gives, per case and engine, seconds,
 speed-up over pymatting, peak RSS, SAD and SAD relative to pymatting's; then
 the median speed-up and SAD ratio per engine over the eval-dev cases.
@@ -134,6 +136,11 @@ def worker(args: argparse.Namespace) -> None:
         from matteditor.engines import create_engine
 
         engine = create_engine(args.engine, args.device)
+        # like pymatting's above: a tiny solve first, so numba's JIT (or loading its
+        # cache) and torch's start-up are not timed
+        warm = np.zeros((16, 16), np.uint8)
+        warm[5:11], warm[11:] = 128, 255
+        engine.estimate(np.random.default_rng(0).random((16, 16, 3), dtype=np.float32), warm)
 
         def estimate():
             return engine.estimate(image, trimap)

@@ -103,6 +103,17 @@ def run(out: TextIO = sys.stdout) -> int:
         say(f"{'ok   ' if ok else 'FAIL '} {name}: {dt:.2f}s on {cls.devices()[0]}, "
             f"SAD vs reference {score:.2f} (expected {want:.2f} ± {_tolerance(want):.2f})")
 
+    # fast-cf above falls back to its iterative solver without CHOLMOD; a build
+    # that lost the library must fail here rather than just run slower
+    if sys.platform.startswith("linux"):
+        from .solvers.cholmod import available as cholmod_available
+
+        if cholmod_available():
+            say("ok    direct solver: CHOLMOD loaded")
+        else:
+            failures.append("cholmod")
+            say("FAIL  direct solver: CHOLMOD could not be loaded (is cvxopt bundled?)")
+
     try:
         alpha = create_engine(REFERENCE_ENGINE).estimate(image, trimap)
         fg = estimate_foreground(image, alpha)

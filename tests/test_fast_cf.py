@@ -1,4 +1,7 @@
-"""The torch closed-form solver against pymatting's, on small synthetic cases.
+"""The closed-form solvers against pymatting's, on small synthetic cases.
+
+``method="iterative"`` pins the torch solver (the default on the CPU is the
+direct one, tested in test_direct_solver.py).
 
 Tolerances: Laplacian products agree with pymatting's sparse matrix to 1e-9
 (float64 rounding); a solve to rtol 1e-8 agrees with pymatting's alpha to
@@ -22,8 +25,10 @@ from matteditor.solvers.settings import CFSettings
 
 pymatting = pytest.importorskip("pymatting")
 
-FAST = CFSettings(threads=1)
-EXACT = CFSettings(rtol=1e-8, coarse_rtol=1e-6, threads=1)
+FAST = CFSettings(threads=1, method="iterative")
+EXACT = CFSettings(rtol=1e-8, coarse_rtol=1e-6, threads=1, method="iterative")
+DIRECT = CFSettings(method="direct")
+BOTH = pytest.mark.parametrize("settings", [FAST, DIRECT], ids=["iterative", "direct"])
 
 
 def soft_disk_case(h: int = 56, w: int = 72, seed: int = 0):
@@ -91,9 +96,10 @@ def test_default_settings_keep_sad_within_two_percent_of_pymatting():
     assert abs(sad_ours / sad_ref - 1) < 0.02
 
 
-def test_alpha_is_exact_where_trimap_is_known():
+@BOTH
+def test_alpha_is_exact_where_trimap_is_known(settings):
     image, trimap, _ = soft_disk_case()
-    alpha = FastClosedFormEngine(settings=FAST).estimate(image, trimap)
+    alpha = FastClosedFormEngine(settings=settings).estimate(image, trimap)
     assert alpha.dtype == np.float32 and alpha.shape == trimap.shape
     assert np.all(alpha[trimap == 255] == 1.0) and np.all(alpha[trimap == 0] == 0.0)
     assert alpha.min() >= 0.0 and alpha.max() <= 1.0
@@ -107,7 +113,8 @@ def test_engine_is_registered_as_fast_cf():
     assert create_engine("fast-cf").device == cls.devices()[0]
 
 
-def test_cancel_during_solve_raises_cancelled():
+@BOTH
+def test_cancel_during_solve_raises_cancelled(settings):
     image, trimap, _ = soft_disk_case()
     token = CancelToken()
     calls = []
@@ -118,14 +125,15 @@ def test_cancel_during_solve_raises_cancelled():
             token.cancel()
 
     with pytest.raises(Cancelled):
-        FastClosedFormEngine(settings=FAST).estimate(image, trimap, progress=progress, cancel=token)
+        FastClosedFormEngine(settings=settings).estimate(image, trimap, progress=progress, cancel=token)
     assert calls
 
 
-def test_progress_ends_at_one():
+@BOTH
+def test_progress_ends_at_one(settings):
     image, trimap, _ = soft_disk_case()
     seen = []
-    FastClosedFormEngine(settings=FAST).estimate(image, trimap,
+    FastClosedFormEngine(settings=settings).estimate(image, trimap,
                                                  progress=lambda f, m: seen.append(f))
     assert seen[-1] == 1.0 and all(0.0 <= f <= 1.0 for f in seen)
 
@@ -137,9 +145,10 @@ def test_tiny_image_is_refused_with_a_clear_error():
         FastClosedFormEngine(settings=FAST).estimate(image, trimap)
 
 
-def test_same_image_and_trimap_again_reuses_the_previous_alpha():
+@BOTH
+def test_same_image_and_trimap_again_reuses_the_previous_alpha(settings):
     image, trimap, _ = soft_disk_case()
-    engine = FastClosedFormEngine(settings=FAST)
+    engine = FastClosedFormEngine(settings=settings)
     first = engine.estimate(image, trimap)
     second = engine.estimate(image.copy(), trimap)
     assert engine.session.last_report.solved_tiles == 0
@@ -156,7 +165,7 @@ def test_new_image_is_solved_afresh():
 
 def test_float32_products_run_with_a_larger_epsilon():
     image, trimap, _ = soft_disk_case()
-    settings = CFSettings(epsilon=1e-4, dtype="float32", threads=1)
+    settings = CFSettings(epsilon=1e-4, dtype="float32", threads=1, method="iterative")
     unknown = trimap == 128
     ours = solve_closed_form(Problem(image, (trimap == 255).astype(np.float32), unknown), settings, "cpu")
     ref = pymatting.estimate_alpha_cf(image.astype(np.float64), trimap / 255.0,
@@ -169,6 +178,22 @@ def test_settings_reject_nonsense():
         CFSettings(radius=0)
     with pytest.raises(ValueError):
         CFSettings(dtype="float16")
+    with pytest.raises(ValueError):
+        CFSettings(method="magic")
+    with pytest.raises(ValueError):
+        CFSettings(max_factor_mb=-1)
+
+
+@pytest.mark.parametrize("method", ["iterative", "direct"])
+def test_both_methods_keep_sad_within_two_percent_of_pymatting(method):
+    image, trimap, truth = soft_disk_case(64, 80, seed=5)
+    unknown = trimap == 128
+    engine = FastClosedFormEngine(settings=CFSettings(threads=1, method=method))
+    ours = engine.estimate(image, trimap)
+    ref = pymatting_alpha(image, trimap)
+    sad_ours = np.abs(ours - truth)[unknown].sum()
+    sad_ref = np.abs(ref - truth)[unknown].sum()
+    assert abs(sad_ours / sad_ref - 1) < 0.02
 
 
 def test_alternating_preview_and_full_images_keep_both_caches():

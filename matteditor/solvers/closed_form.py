@@ -1,4 +1,8 @@
-"""Closed-form alpha for the masked pixels of a picture, coarse to fine.
+"""Closed-form alpha for the masked pixels of a picture.
+
+On the CPU the system is factorised (:mod:`.direct`, exact and fastest there);
+the rest of this module is the iterative solver, which runs in torch on any
+device (CUDA included) and takes over when the direct one cannot run.
 
 Known pixels are hard constraints, as in pymatting's ``estimate_alpha_cf``:
 with S the pixels to solve and F the fixed ones, ``L_SS x_S = -L_SF x_F``.
@@ -24,9 +28,11 @@ import cv2
 import numpy as np
 import torch
 
+from . import cholmod
 from .blocks import BlockLayout
 from .cg_torch import pcg
 from .coarse_space import AggregateCoarseSpace
+from .direct import solve_direct
 from .laplacian_torch import BlockLaplacian
 from .settings import CFSettings
 
@@ -153,9 +159,20 @@ def solve_level(problem: Problem, x0: np.ndarray, settings: CFSettings, rtol: fl
     return layout.add_blocks(fixed, x).astype(np.float32)
 
 
+def uses_direct(settings: CFSettings, device: torch.device | str) -> bool:
+    """Whether :func:`solve_closed_form` factorises (else it iterates)."""
+    if settings.method == "iterative" or not cholmod.available():
+        return False
+    return settings.method == "direct" or torch.device(device).type == "cpu"
+
+
 def solve_closed_form(problem: Problem, settings: CFSettings, device: torch.device | str,
                       x0: np.ndarray | None = None, hook: Hook | None = None) -> np.ndarray:
-    """Closed-form alpha of the pixels ``problem.solve``, coarse to fine.
+    """Closed-form alpha of the pixels ``problem.solve``.
+
+    Directly (sparse Cholesky) where :func:`uses_direct` says so; if that fails
+    (a factor too large for memory, say), and elsewhere, by conjugate gradients,
+    coarse to fine.
 
     Args:
         problem: see :class:`Problem`.
@@ -169,6 +186,12 @@ def solve_closed_form(problem: Problem, settings: CFSettings, device: torch.devi
     """
     device = torch.device(device)
     hook = hook or (lambda fraction: None)
+    if uses_direct(settings, device):
+        try:
+            return solve_direct(problem.image, problem.fixed, problem.solve, settings.epsilon,
+                                settings.radius, hook, settings.max_factor_mb * 2.0 ** 20)
+        except cholmod.CholmodError as exc:
+            log.info("direct solve not possible (%s); solving iteratively", exc)
     pyramid = [problem]
     if x0 is None:
         while (len(pyramid) < settings.levels
