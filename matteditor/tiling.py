@@ -111,7 +111,7 @@ class SolveSession:
     much larger than the edit is re-solved only within ``local_margin``
     pixels of the edit's bounding box, the previous alpha fixed around it:
     fast, and not bit-identical to a full solve (the change of alpha beyond
-    the margin is dropped), so an editor would follow it with a full solve.
+    the margin is dropped); :meth:`refine` then re-solves those tiles whole.
 
     Args:
         settings: solver settings.
@@ -137,6 +137,7 @@ class SolveSession:
         self._trimap: np.ndarray | None = None
         self._alpha: np.ndarray | None = None
         self._tiles: frozenset[Rect] = frozenset()
+        self._approximate: frozenset[Rect] = frozenset()   # tiles last solved locally
 
     @property
     def image(self) -> np.ndarray | None:
@@ -169,12 +170,15 @@ class SolveSession:
         alpha = (trimap == FOREGROUND).astype(np.float32)
         solve = np.zeros_like(unknown)
         dirty = local = 0
+        approximate = set()
         edit = self._edit_region(trimap)
         for tile in tiles:
             rows, cols = tile.slices
             if (self._trimap is not None and tile in self._tiles
                     and np.array_equal(self._trimap[rows, cols], trimap[rows, cols])):
                 alpha[rows, cols] = self._alpha[rows, cols]
+                if tile in self._approximate:
+                    approximate.add(tile)
                 continue
             dirty += 1
             region = edit.intersect(tile) if edit is not None else None
@@ -185,6 +189,7 @@ class SolveSession:
                                              alpha[rows, cols])
                 solve[region.slices] = unknown[region.slices]
                 local += 1
+                approximate.add(tile)
             else:
                 solve[rows, cols] = unknown[rows, cols]
         n_solve = int(solve.sum())
@@ -200,7 +205,35 @@ class SolveSession:
         self._trimap = trimap.copy()
         self._alpha = alpha
         self._tiles = frozenset(tiles)
+        self._approximate = frozenset(approximate)
         self.last_report = SolveReport(len(tiles), dirty, n_solve, local)
+        return alpha.copy()
+
+    @property
+    def approximate(self) -> bool:
+        """Whether some tiles of the last alpha come from local solves (see :meth:`refine`)."""
+        return bool(self._approximate)
+
+    def refine(self, hook: Callable[[float], None] | None = None) -> np.ndarray | None:
+        """Re-solve whole the tiles last solved only around an edit.
+
+        Returns the alpha a session without ``local_margin`` would have given
+        for the last trimap (float32 H x W), or None when nothing was approximate.
+        ``hook`` as in :meth:`solve`; a cancelled refinement keeps the state.
+        """
+        if not self._approximate or self._alpha is None:
+            return None
+        unknown = self._trimap == UNKNOWN
+        solve = np.zeros_like(unknown)
+        for tile in self._approximate:
+            solve[tile.slices] = unknown[tile.slices]
+        alpha = solve_closed_form(Problem(self._image, self._alpha, solve), self.settings,
+                                  self.device, x0=self._alpha, hook=hook)
+        refined = len(self._approximate)
+        log.debug("refine: %d tiles (%d pixels)", refined, int(solve.sum()))
+        self._alpha = alpha
+        self._approximate = frozenset()
+        self.last_report = SolveReport(len(self._tiles), refined, int(solve.sum()))
         return alpha.copy()
 
     def _edit_region(self, trimap: np.ndarray) -> Rect | None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from matteditor.document import Rect
-from matteditor.errors import TrimapError
+from matteditor.errors import Cancelled, TrimapError
 from matteditor.solvers.closed_form import Problem, solve_closed_form
 from matteditor.solvers.settings import CFSettings
 from matteditor.tiling import SolveSession, unknown_tiles
@@ -178,6 +178,49 @@ def test_local_mode_solves_only_near_the_edit_and_recovers_most_of_the_change():
     assert np.all(local[edited == 255] == 1)
     # approximate by design: the alpha change beyond the margin is dropped
     assert np.abs(local - full)[unknown].mean() < 0.1 * np.abs(before - full)[unknown].mean()
+
+
+def test_refine_after_a_local_solve_gives_the_full_solve():
+    image, trimap = two_blob_case(64, 160)
+    band = trimap.copy()
+    band[24:40, 2:158] = np.where(band[24:40, 2:158] == 0, 128, band[24:40, 2:158])
+    session = SolveSession(TIGHT, local_margin=24)
+    session.set_image(image)
+    session.solve(band)
+    assert not session.approximate and session.refine() is None   # first solve: exact
+    edited = band.copy()
+    edited[29:35, 88:94] = 255
+    session.solve(edited)
+    assert session.approximate
+    refined = session.refine()
+    assert not session.approximate and session.last_report.solved_tiles == 1
+    fresh = SolveSession(TIGHT)
+    fresh.set_image(image)
+    full = fresh.solve(edited)
+    assert np.abs(refined - full).max() < 1e-4
+    # the refined alpha is the session's from now on
+    np.testing.assert_array_equal(session.solve(edited), refined)
+    assert session.last_report.solved_tiles == 0
+
+
+def test_cancelled_refine_keeps_the_local_alpha_pending():
+    image, trimap = two_blob_case(64, 160)
+    band = trimap.copy()
+    band[24:40, 2:158] = np.where(band[24:40, 2:158] == 0, 128, band[24:40, 2:158])
+    session = SolveSession(TIGHT, local_margin=24)
+    session.set_image(image)
+    session.solve(band)
+    edited = band.copy()
+    edited[29:35, 88:94] = 255
+    local = session.solve(edited)
+
+    def cancel(fraction):
+        raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        session.refine(cancel)
+    assert session.approximate
+    np.testing.assert_array_equal(session.solve(edited), local)
 
 
 def test_exact_mode_resolves_the_whole_changed_tile():

@@ -45,7 +45,9 @@ class FastClosedFormEngine(Engine):
         from ..tiling import SolveSession
 
         self.settings = settings
-        self._new_session = lambda: SolveSession(settings, device, local_margin=local_margin)
+        self.local_margin = local_margin
+        self._new_session = lambda: SolveSession(self.settings, device,
+                                                 local_margin=self.local_margin)
         self._sessions: list = []          # most recently used last
 
     @classmethod
@@ -67,6 +69,23 @@ class FastClosedFormEngine(Engine):
         session.set_image(image)
         self._sessions = self._sessions[-(_SESSIONS - 1):] + [session]
         return session
+
+    def refine(self, progress: ProgressFn = lambda f, m: None,
+               cancel: CancelToken | None = None) -> np.ndarray | None:
+        """After a local solve (``local_margin`` set), the exact alpha of the last
+        ``estimate``'s image and trimap; None when that alpha was exact already."""
+        session = self.session
+        if session is None or not session.approximate:
+            return None
+        cancel = cancel or CancelToken()
+
+        def hook(fraction: float) -> None:
+            cancel.raise_if_cancelled()
+            progress(min(0.99, fraction), f"{self.label}: refining")
+
+        alpha = session.refine(hook)
+        progress(1.0, f"{self.label}: refined")
+        return alpha
 
     def _estimate(self, image: np.ndarray, trimap: np.ndarray,
                   progress: ProgressFn, cancel: CancelToken) -> np.ndarray:

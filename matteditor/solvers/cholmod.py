@@ -190,6 +190,7 @@ def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None =
             raise CholmodError("CHOLMOD could not analyse the matrix (out of memory?)")
         if layout_ok:
             lnz = ctypes.c_double.from_buffer(common, _OFF_LNZ).value
+            log.debug("CHOLMOD analysis: n %d, %d entries in A, %.0f in L", n, len(data), lnz)
             if 12.0 * lnz > max_factor_bytes:      # values + row indices
                 raise CholmodError(f"the factor would take {12.0 * lnz / 2**30:.1f} GiB")
         tick("analysed")

@@ -4,13 +4,16 @@ Requests are posted from the UI thread with :meth:`SolveWorker.post`.  Only
 the latest request is kept (latest wins); posting cancels the solve in
 progress through its CancelToken.  For each request the worker emits a
 quick preview (reduced resolution, upsampled edge-aware) when the photo is
-large, then the full-resolution alpha, then the estimated foreground
-colours.  Every result carries its request, so the UI can drop stale ones.
-The UI thread never runs a solve.
+large, then the full-resolution alpha (after a stroke, an engine that
+solves locally sends it twice: the stroke's surroundings solved first, then
+the whole band), then the estimated foreground colours.  Every result
+carries its request, so the UI can drop stale ones.  The UI thread never
+runs a solve.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import traceback
@@ -26,6 +29,7 @@ from ..engines.base import CancelToken, Engine
 from .latest import LatestWinsWorker
 from ..errors import Cancelled, MatteError, TrimapError
 from ..foreground import estimate_foreground
+from ..solvers.settings import CFSettings
 from ..trimap import UNKNOWN
 from .preview import PreviewSolver
 
@@ -33,6 +37,13 @@ log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[str], Engine]
 PROGRESS_INTERVAL_S = 0.1
+#: engines that can (fast-cf) first solve a stroke's surroundings only, this far
+#: around it, show that, then refine the whole band (see SolveSession)
+INTERACTIVE_MARGIN = 64
+#: the editor holds the photo, its layers and undo history besides the solver: a
+#: band whose Cholesky factor would need more than this is solved iteratively
+#: (12 MP with a 10% band: ~2 GiB direct, session peak 3.3 GB, over the 3 GB budget)
+EDITOR_FACTOR_MB = 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,16 +70,26 @@ class SolveWorker(LatestWinsWorker):
     failed = Signal(object, str, str)              # request, message, traceback ("" if expected)
 
     def __init__(self, engine_factory: EngineFactory = create_engine,
-                 preview_side: int = 320) -> None:
+                 preview_side: int = 320,
+                 interactive_margin: int | None = INTERACTIVE_MARGIN) -> None:
+        """``interactive_margin``: local margin given to engines that take one
+        (None: every solve exact at once)."""
         super().__init__()
         self._factory = engine_factory
+        self._interactive_margin = interactive_margin
         self._engines: dict[str, Engine] = {}
         self._preview = PreviewSolver(preview_side)
 
     # -- solver thread ---------------------------------------------------------
     def _engine(self, name: str) -> Engine:
         if name not in self._engines:
-            self._engines[name] = self._factory(name)
+            engine = self._factory(name)
+            if self._interactive_margin is not None and getattr(engine, "local_margin", 0) is None:
+                engine.local_margin = self._interactive_margin
+            settings = getattr(engine, "settings", None)
+            if isinstance(settings, CFSettings) and settings.max_factor_mb > EDITOR_FACTOR_MB:
+                engine.settings = dataclasses.replace(settings, max_factor_mb=EDITOR_FACTOR_MB)
+            self._engines[name] = engine
         return self._engines[name]
 
     def _progress(self, request: SolveRequest, lo: float, hi: float):
@@ -100,6 +121,13 @@ class SolveWorker(LatestWinsWorker):
             self.alpha_ready.emit(request, alpha)
             log.info("alpha ready for revision %d (%s, %dx%d) in %.2f s", request.revision,
                      request.engine, image.shape[1], image.shape[0], time.perf_counter() - start)
+            refine = getattr(engine, "refine", None)
+            exact = refine(progress=self._progress(request, 0.9, 0.92), cancel=token) if refine else None
+            if exact is not None:        # the first alpha came from a local solve
+                alpha = exact
+                self.alpha_ready.emit(request, alpha)
+                log.info("exact alpha for revision %d in %.2f s", request.revision,
+                         time.perf_counter() - start)
             if request.foreground and (trimap == UNKNOWN).any():
                 self.progress.emit(request, 0.92, "estimating foreground colours")
                 fg = estimate_foreground(image, alpha, cancel=token)

@@ -174,3 +174,32 @@ def test_a_failure_of_a_superseded_solve_is_not_reported(make_window, qtbot):
     w.solver._on_failed(old, "RuntimeError: simulated engine crash", "Traceback ...")
     assert errors == [] and "failed" not in w.statusBar().currentMessage().lower()
     qtbot.waitUntil(lambda: doc.alpha_revision == doc.revision and not w.solver.busy)
+
+
+def test_a_local_solve_is_followed_by_the_exact_alpha(qtbot):
+    from matteditor.engines import create_engine
+    from matteditor.engines.base import CancelToken
+    from matteditor.ui.worker import SolveRequest, SolveWorker
+
+    h, w = 64, 200
+    trimap = np.full((h, w), UNKNOWN, np.uint8)
+    trimap[:20], trimap[44:] = BACKGROUND, FOREGROUND           # one long band: one tile
+    image = photo(h, w)
+    worker = SolveWorker(interactive_margin=16)
+    alphas, foregrounds = [], []
+    worker.alpha_ready.connect(lambda req, alpha: alphas.append((req.revision, alpha)))
+    worker.foreground_ready.connect(lambda req, alpha, fg: foregrounds.append(alpha))
+
+    def request(revision, tri, rect):
+        return SolveRequest(1, revision, image, tri, rect, "fast-cf", preview=False)
+
+    worker._run(request(1, trimap.copy(), None), CancelToken())
+    assert [r for r, _ in alphas] == [1]                       # first solve: exact at once
+    stroke = trimap.copy()
+    stroke[28:36, 150:156] = FOREGROUND
+    worker._run(request(2, stroke, Rect(150, 28, 156, 36)), CancelToken())
+    assert [r for r, _ in alphas] == [1, 2, 2]                 # local, then exact
+    exact = create_engine("fast-cf").estimate(image, stroke)
+    assert np.abs(alphas[-1][1] - exact).max() < 1e-5
+    assert np.abs(alphas[-2][1] - exact).max() > 1e-4          # the local one was approximate
+    np.testing.assert_array_equal(foregrounds[-1], alphas[-1][1])
