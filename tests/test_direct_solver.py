@@ -15,7 +15,7 @@ from matteditor.solvers import closed_form
 from matteditor.solvers.cholmod import CholmodError, available, solve_spd
 from matteditor.solvers.closed_form import Problem, solve_closed_form, uses_direct
 from matteditor.solvers.direct import solve_direct
-from matteditor.solvers.ordering import nested_dissection
+from matteditor.solvers.ordering import nested_dissection, nested_dissection_postordered
 from matteditor.solvers.settings import CFSettings
 from matteditor.solvers.sparse_laplacian import build_system
 
@@ -45,6 +45,35 @@ def test_system_matches_pymatting_rows_of_the_unknown_pixels(radius):
     ys, xs = np.nonzero(solve)
     np.testing.assert_array_equal(system.rows, ys)
     np.testing.assert_array_equal(system.cols, xs)
+
+
+def test_system_built_in_a_given_order_is_the_permuted_upper_triangle():
+    rng = np.random.default_rng(4)
+    h, w = 26, 33
+    image = rng.random((h, w, 3)).astype(np.float32)
+    solve = np.zeros((h, w), bool)
+    solve[4:22, 3:30] = True
+    fixed = rng.random((h, w)).astype(np.float32)
+    plain = build_system(image, fixed, solve)
+    order = nested_dissection_postordered(plain.rows, plain.cols, (h, w))
+    ordered = build_system(image, fixed, solve, order=lambda ys, xs: order)
+    assert ordered.upper
+    expected = sp.triu(plain.matrix[order][:, order])
+    assert abs(ordered.matrix - expected).max() == 0
+    assert ordered.matrix.has_sorted_indices
+    np.testing.assert_array_equal(ordered.rhs, plain.rhs[order])
+    np.testing.assert_array_equal(ordered.rows, plain.rows[order])
+    x = rng.random(len(order))
+    np.testing.assert_allclose(ordered.residual(x), (plain.matrix[order][:, order] @ x) - ordered.rhs)
+
+
+def test_postordered_dissection_is_a_permutation_keeping_separators_after_their_parts():
+    ys, xs = np.nonzero(np.ones((40, 50), bool))
+    order = nested_dissection_postordered(ys, xs, (40, 50))
+    assert sorted(order.tolist()) == list(range(len(ys)))
+    # the top separator (a 2-pixel column strip) still comes after everything it separates
+    last = order[-2 * 40:]
+    assert np.ptp(xs[last]) == 1
 
 
 def test_nested_dissection_is_a_permutation_that_eliminates_a_cutting_strip_last():

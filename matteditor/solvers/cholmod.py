@@ -41,6 +41,7 @@ _OFF_NMETHODS = 168             # int nmethods (default 0)
 _OFF_METHOD = 184               # struct cholmod_method_struct method[10]
 _METHOD_SIZE = 168
 _OFF_ORDERING = 132             # int ordering, inside a method struct
+_OFF_POSTORDER = 1864           # int postorder (default TRUE)
 _OFF_ITYPE = 1960               # int itype (default CHOLMOD_INT)
 _OFF_STATUS = 1972              # int status
 _OFF_LNZ = 1984                 # double lnz: entries in L, known after the analysis
@@ -132,6 +133,7 @@ def _layout_as_expected(common) -> bool:
     ordering = [_int_at(common, _OFF_METHOD + k * _METHOD_SIZE + _OFF_ORDERING) for k in (0, 1, 4)]
     return (_int_at(common, _OFF_SUPERNODAL) == _AUTO and _int_at(common, _OFF_PRINT) == 3
             and _int_at(common, _OFF_NMETHODS) == 0 and ordering == [_GIVEN, _AMD, _NATURAL]
+            and _int_at(common, _OFF_POSTORDER) == 1
             and _int_at(common, _OFF_ITYPE) == _INT and _int_at(common, _OFF_STATUS) == 0)
 
 
@@ -141,17 +143,21 @@ class FactorInfo:
 
 
 def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None = None,
-              tick=lambda stage: None,
-              max_factor_bytes: float = float("inf")) -> tuple[np.ndarray, FactorInfo]:
-    """Solve ``matrix @ x = rhs`` for a symmetric positive definite sparse matrix.
+              tick=lambda stage: None, max_factor_bytes: float = float("inf"),
+              upper: bool = False, natural: bool = False) -> tuple[np.ndarray, FactorInfo]:
+    """Solve ``A x = rhs`` for a symmetric positive definite sparse matrix A.
 
     Args:
-        matrix: n x n symmetric (both triangles stored), CSR.
+        matrix: A (n x n, CSR), both triangles stored, or (``upper``) only the
+            entries on and above the diagonal.
         rhs: n float64.
         order: int32 elimination order (e.g. :func:`.ordering.nested_dissection`);
             None lets CHOLMOD choose (AMD).
         tick: called with "analysed" and "factorised" between the stages
             (may raise to cancel; the factor is freed).
+        natural: the matrix is ordered already (e.g. built in nested-dissection
+            order): factorise it in its own order.  With ``upper``, CHOLMOD then
+            works on the caller's arrays without a permuted copy.
         max_factor_bytes: refuse (CholmodError) a factor larger than this, as
             the analysis predicts it (checked only where the layout is known).
     Raises:
@@ -165,9 +171,10 @@ def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None =
     indices = np.ascontiguousarray(matrix.indices, dtype=np.int32)
     data = np.ascontiguousarray(matrix.data, dtype=np.float64)
     b = np.ascontiguousarray(rhs, dtype=np.float64)
-    # symmetric CSR read as CSC is the same matrix; stype 1: use its upper triangle
+    # CSR arrays read as CSC give the transpose: A itself when symmetric (stype 1: CHOLMOD
+    # uses its upper triangle), the lower triangle when only the upper one is stored (stype -1)
     a = _Sparse(n, n, len(data), indptr.ctypes.data, indices.ctypes.data, None, data.ctypes.data,
-                None, 1, _INT, _REAL, _DOUBLE, 1, 1)
+                None, -1 if upper else 1, _INT, _REAL, _DOUBLE, 1, 1)
     dense = _Dense(n, 1, n, n, b.ctypes.data, None, _REAL, _DOUBLE)
     common = (ctypes.c_char * (_COMMON_BYTES + 4096))()
     lib.cholmod_start(common)
@@ -180,11 +187,16 @@ def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None =
         if layout_ok:
             _set_int(common, _OFF_PRINT, 0)                 # errors are raised here, not printed
             _set_int(common, _OFF_QUICK_RETURN, 1)
-            if order is not None:
+            if natural:
+                _set_int(common, _OFF_NMETHODS, 1)          # method[0] only ...
+                _set_int(common, _OFF_METHOD + _OFF_ORDERING, _NATURAL)   # ... as is
+                _set_int(common, _OFF_POSTORDER, 0)
+                given = True
+            elif order is not None:
                 perm = np.ascontiguousarray(order, dtype=np.int32)
                 _set_int(common, _OFF_NMETHODS, 1)          # method[0]: the given order only
                 given = True
-        factor.value = lib.cholmod_analyze_p(ctypes.byref(a), perm.ctypes.data if given else None,
+        factor.value = lib.cholmod_analyze_p(ctypes.byref(a), perm.ctypes.data if perm is not None else None,
                                              None, 0, common)
         if not factor.value:
             raise CholmodError("CHOLMOD could not analyse the matrix (out of memory?)")

@@ -18,9 +18,9 @@ class CFSettings:
     epsilon: float = 1e-7
     radius: int = 1
     method: str = "auto"        # see METHODS
-    # the direct solver leaves a band whose Cholesky factor would exceed this to the
-    # iterative one (eval-dev's largest band, 1.1 M pixels, needs ~2 GiB; 12 MP with a
-    # 10% band ~2.2 GiB)
+    # the direct solver leaves a band whose Cholesky factor (as CHOLMOD predicts it, 12
+    # bytes an entry) would exceed this to the iterative one.  eval-dev's largest band
+    # (1.1 M pixels) needs ~1.9 GB, 12 MP with a 10% band ~2.1 GB
     max_factor_mb: int = 3072
     # --- the iterative solver's settings
     # relative residual (pymatting: 1e-7).  On eval-dev full size, 1e-3 keeps every

@@ -41,9 +41,11 @@ PROGRESS_INTERVAL_S = 0.1
 #: around it, show that, then refine the whole band (see SolveSession)
 INTERACTIVE_MARGIN = 64
 #: the editor holds the photo, its layers and undo history besides the solver: a
-#: band whose Cholesky factor would need more than this is solved iteratively
-#: (12 MP with a 10% band: ~2 GiB direct, session peak 3.3 GB, over the 3 GB budget)
-EDITOR_FACTOR_MB = 1024
+#: band whose direct solve would need more than this (CHOLMOD's predicted factor,
+#: 12 bytes an entry: about what the whole solve adds) is solved iteratively.
+#: 12 MP with a 10% band needs 2053 MB; the session then peaks at ~2.9 GB
+#: (benchmarks/speed.py), within the 3 GB the editor is allowed.
+EDITOR_FACTOR_MB = 2200
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,8 +19,9 @@ def shown(window) -> np.ndarray:
 
 
 def solved(make_window, qtbot):
+    # idle too: a test that then fakes a preview must not race the solve's last signals
     w = make_window(document=scribbled())
-    qtbot.waitUntil(lambda: w.document.foreground is not None)
+    qtbot.waitUntil(lambda: w.document.foreground is not None and not w.solver.busy)
     return w
 
 
