@@ -158,22 +158,33 @@ def test_solve_without_image_or_with_wrong_trimap_size_raises():
         session.solve(np.zeros((12, 10), np.uint8))
 
 
-def test_local_mode_solves_only_near_the_edit_and_recovers_most_of_the_change():
+def long_band_session():
+    """A session in local mode (margin 24) on a picture whose band is one long tile,
+    and that band's trimap with a small foreground stroke in it."""
     image, trimap = two_blob_case(64, 160)
     band = trimap.copy()
-    band[24:40, 2:158] = np.where(band[24:40, 2:158] == 0, 128, band[24:40, 2:158])  # one long tile
+    band[24:40, 2:158] = np.where(band[24:40, 2:158] == 0, 128, band[24:40, 2:158])
     session = SolveSession(TIGHT, local_margin=24)
     session.set_image(image)
+    edited = band.copy()
+    edited[29:35, 88:94] = 255
+    return session, image, band, edited
+
+
+def full_solve(image, trimap):
+    fresh = SolveSession(TIGHT)
+    fresh.set_image(image)
+    return fresh.solve(trimap)
+
+
+def test_local_mode_solves_only_near_the_edit_and_recovers_most_of_the_change():
+    session, image, band, edited = long_band_session()
     before = session.solve(band)
     assert session.last_report.tiles == 1
-    edited = band.copy()
-    edited[29:35, 88:94] = 255                     # a foreground stroke in the band
     local = session.solve(edited)
     report = session.last_report
     assert report.local_tiles == 1 and report.solved_pixels < (edited == 128).sum() / 2
-    fresh = SolveSession(TIGHT)
-    fresh.set_image(image)
-    full = fresh.solve(edited)
+    full = full_solve(image, edited)
     unknown = edited == 128
     assert np.all(local[edited == 255] == 1)
     # approximate by design: the alpha change beyond the margin is dropped
@@ -181,37 +192,22 @@ def test_local_mode_solves_only_near_the_edit_and_recovers_most_of_the_change():
 
 
 def test_refine_after_a_local_solve_gives_the_full_solve():
-    image, trimap = two_blob_case(64, 160)
-    band = trimap.copy()
-    band[24:40, 2:158] = np.where(band[24:40, 2:158] == 0, 128, band[24:40, 2:158])
-    session = SolveSession(TIGHT, local_margin=24)
-    session.set_image(image)
+    session, image, band, edited = long_band_session()
     session.solve(band)
     assert not session.approximate and session.refine() is None   # first solve: exact
-    edited = band.copy()
-    edited[29:35, 88:94] = 255
     session.solve(edited)
     assert session.approximate
     refined = session.refine()
     assert not session.approximate and session.last_report.solved_tiles == 1
-    fresh = SolveSession(TIGHT)
-    fresh.set_image(image)
-    full = fresh.solve(edited)
-    assert np.abs(refined - full).max() < 1e-4
+    assert np.abs(refined - full_solve(image, edited)).max() < 1e-4
     # the refined alpha is the session's from now on
     np.testing.assert_array_equal(session.solve(edited), refined)
     assert session.last_report.solved_tiles == 0
 
 
 def test_cancelled_refine_keeps_the_local_alpha_pending():
-    image, trimap = two_blob_case(64, 160)
-    band = trimap.copy()
-    band[24:40, 2:158] = np.where(band[24:40, 2:158] == 0, 128, band[24:40, 2:158])
-    session = SolveSession(TIGHT, local_margin=24)
-    session.set_image(image)
+    session, image, band, edited = long_band_session()
     session.solve(band)
-    edited = band.copy()
-    edited[29:35, 88:94] = 255
     local = session.solve(edited)
 
     def cancel(fraction):

@@ -64,25 +64,22 @@ def _window_stencils(image, centres_y, centres_x, index, epsilon, r, out):  # pr
                 a11 += c[dy, dx, 1] * c[dy, dx, 1]
                 a12 += c[dy, dx, 1] * c[dy, dx, 2]
                 a22 += c[dy, dx, 2] * c[dy, dx, 2]
-        a00 /= area
-        a01 /= area
-        a02 /= area
-        a11 /= area
-        a12 /= area
-        a22 /= area
+        # inverse of the covariance (sums / area) by cofactors, as in
+        # laplacian_torch._inverse_sym3 (in scalars: numba cannot call the tensor
+        # version); (S / area)^-1 = area * S^-1 folds the division into one scale
         m00 = a11 * a22 - a12 * a12
         m01 = a02 * a12 - a01 * a22
         m02 = a01 * a12 - a02 * a11
         m11 = a00 * a22 - a02 * a02
         m12 = a01 * a02 - a00 * a12
         m22 = a00 * a11 - a01 * a01
-        det = a00 * m00 + a01 * m01 + a02 * m02
-        m00 /= det
-        m01 /= det
-        m02 /= det
-        m11 /= det
-        m12 /= det
-        m22 /= det
+        scale = area / (a00 * m00 + a01 * m01 + a02 * m02)
+        m00 *= scale
+        m01 *= scale
+        m02 *= scale
+        m11 *= scale
+        m12 *= scale
+        m22 *= scale
         for dyi in range(size):
             for dxi in range(size):
                 row = index[y + dyi - r, x + dxi - r]
@@ -104,51 +101,14 @@ def _window_stencils(image, centres_y, centres_x, index, epsilon, r, out):  # pr
 
 
 @njit(cache=True, nogil=True)
-def _to_csr(stencils, ys, xs, index, fixed, r, upper, indptr, indices, data, rhs):  # pragma: no cover
-    """Stencils -> CSR rows over the solved pixels, fixed columns into ``rhs``
-    (``upper``: only the entries on and above the diagonal).
+def _to_csr(stencils, ys, xs, index, fixed, r, upper, order, position, indptr, indices, data,
+            rhs):  # pragma: no cover (numba)
+    """Stencils -> CSR rows over the solved pixels, fixed columns into ``rhs``.
 
-    Rows are in raster order and stencil offsets run in raster order too, so
-    the column indices of each row come out sorted.  Returns the entry count.
+    Unknowns are numbered ``position[k]`` for pixel k (raster numbering), so
+    row p is pixel ``order[p]``; ``upper`` keeps only the entries on and above
+    the diagonal.  Each row's columns are sorted here.  Returns the entry count.
     """
-    h, w = index.shape
-    span = 4 * r + 1
-    k = 0
-    for row in range(ys.shape[0]):
-        y = ys[row]
-        x = xs[row]
-        acc = 0.0
-        for dy in range(span):
-            yj = y + dy - 2 * r
-            if yj < 0 or yj >= h:
-                continue
-            for dx in range(span):
-                xj = x + dx - 2 * r
-                if xj < 0 or xj >= w:
-                    continue
-                v = stencils[row, dy, dx]
-                if v == 0.0:
-                    continue
-                col = index[yj, xj]
-                if col >= 0:
-                    if upper and col < row:
-                        continue
-                    indices[k] = col
-                    data[k] = v
-                    k += 1
-                else:
-                    acc += v * fixed[yj, xj]
-        rhs[row] = -acc
-        indptr[row + 1] = k
-    return k
-
-
-@njit(cache=True, nogil=True)
-def _to_csr_upper_ordered(stencils, ys, xs, index, fixed, r, order, position, indptr, indices,
-                          data, rhs):  # pragma: no cover (numba)
-    """Like :func:`_to_csr` with ``upper``, the unknowns renumbered: row and column
-    ``position[k]`` for pixel k (raster numbering), so row p is pixel ``order[p]``.
-    Each row's columns are sorted here (they no longer come out in order)."""
     h, w = index.shape
     span = 4 * r + 1
     cols = np.empty(span * span, np.int64)
@@ -174,7 +134,7 @@ def _to_csr_upper_ordered(stencils, ys, xs, index, fixed, r, order, position, in
                 other = index[yj, xj]
                 if other >= 0:
                     col = position[other]
-                    if col < row:
+                    if upper and col < row:
                         continue
                     # insertion into the row's sorted buffer
                     t = m
@@ -269,14 +229,14 @@ def build_system(image: np.ndarray, fixed: np.ndarray, solve: np.ndarray,
     rhs = np.empty(n)
     fixed64 = _as_float(fixed)
     if order is None:
-        nnz = _to_csr(stencils, ys.astype(np.int64), xs.astype(np.int64), index, fixed64, r,
-                      upper, indptr, indices, data, rhs)
+        perm = position = np.arange(n, dtype=np.int64)
     else:
         perm = np.asarray(order(ys, xs), dtype=np.int64)
         position = np.empty(n, np.int64)
         position[perm] = np.arange(n)
-        nnz = _to_csr_upper_ordered(stencils, ys.astype(np.int64), xs.astype(np.int64), index,
-                                    fixed64, r, perm, position, indptr, indices, data, rhs)
+    nnz = _to_csr(stencils, ys.astype(np.int64), xs.astype(np.int64), index, fixed64, r, upper,
+                  perm, position, indptr, indices, data, rhs)
+    if order is not None:
         ys, xs = ys[perm], xs[perm]
     del stencils
     # views, not copies: the unused tail is at most what the rows' missing neighbours leave
