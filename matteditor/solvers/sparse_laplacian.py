@@ -179,7 +179,9 @@ class SparseSystem:
 
 
 def _as_float(a: np.ndarray) -> np.ndarray:
-    return a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)
+    """float32 or float64, C-contiguous: one compiled variant per dtype (numba keeps one per
+    memory layout too, and loading another from its cache holds the GIL ~0.1 s)."""
+    return np.ascontiguousarray(a if a.dtype in (np.float32, np.float64) else a.astype(np.float64))
 
 
 def window_centres(solve: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
@@ -217,8 +219,8 @@ def build_system(image: np.ndarray, fixed: np.ndarray, solve: np.ndarray,
     span = 4 * r + 1
     stencils = np.zeros((n, span, span))
     cy, cx = window_centres(solve, r)
-    # colours and fixed values are read as they come (float32 views, say; numba
-    # compiles a variant per type): a float64 copy of a 12 MP crop costs ~0.2 s
+    # colours and fixed values are read in their own dtype (float32, say): a float64
+    # copy of a 12 MP crop costs ~0.2 s
     _window_stencils(_as_float(image), cy.astype(np.int64),
                      cx.astype(np.int64), index, float(epsilon), r, stencils)
     indptr = np.zeros(n + 1, np.int64)
