@@ -196,3 +196,18 @@ def test_a_band_over_the_factor_cap_is_solved_iteratively_with_the_same_result()
     capped = solve_closed_form(problem, CFSettings(max_factor_mb=0, rtol=1e-8, threads=1), "cpu")
     direct = solve_closed_form(problem, CFSettings(), "cpu")
     assert np.abs(capped - direct)[unknown].max() < 1e-3
+
+
+@needs_cholmod
+def test_the_library_is_used_only_with_the_expected_struct_layout(monkeypatch):
+    from matteditor.solvers import cholmod
+
+    lib = cholmod._library()
+    common = cholmod._new_common()
+    lib.cholmod_start(common)
+    try:
+        assert cholmod._layout_as_expected(common)
+        monkeypatch.setattr(cholmod, "_OFF_PRINT", cholmod._OFF_PRINT + 4)  # another layout
+        assert not cholmod._layout_as_expected(common)
+    finally:
+        lib.cholmod_finish(common)

@@ -7,13 +7,15 @@ stall in the editor for a 200k-pixel band -- and the other packaged
 wrappers we tried hold it too (cholespy) or are several times slower
 (qdldl, no supernodes).  A ctypes call releases the GIL, so the library is
 called directly here: the structs it reads are built over numpy buffers (no
-copies), and the one field of ``cholmod_common`` this module sets (use the
-given order, no other) is written only after its neighbours' documented
-defaults have been read back where the CHOLMOD 3.0 header puts them;
-otherwise CHOLMOD chooses its own order.
+copies).  A few settings of ``cholmod_common`` are written (the order to use,
+no printing, the predicted factor size is read back) at the offsets of the
+CHOLMOD 3.0 header; the library is used only if the defaults that
+``cholmod_start`` writes read back there as documented, so a build with
+another layout is never written into: :func:`available` is then False and
+the callers use the iterative solver.
 
 Linux only (the library is found among the loaded ones once cvxopt's module
-is imported); :func:`available` says whether it was found.
+is imported).
 """
 
 from __future__ import annotations
@@ -101,9 +103,20 @@ def _find_library():
         lib.cholmod_solve.restype = vp
         lib.cholmod_free_factor.argtypes = [vp, vp]
         lib.cholmod_free_dense.argtypes = [vp, vp]
+        common = _new_common()
+        lib.cholmod_start(common)
+        layout_ok = _layout_as_expected(common)
+        lib.cholmod_finish(common)
+        if not layout_ok:
+            log.info("CHOLMOD at %s is not laid out as version 3.0; not used", path)
+            return None
         log.debug("CHOLMOD: %s", path)
         return lib
     return None
+
+
+def _new_common():
+    return (ctypes.c_char * (_COMMON_BYTES + 4096))()      # room to spare
 
 
 def _library():
@@ -116,7 +129,7 @@ def _library():
 
 
 def available() -> bool:
-    """Whether CHOLMOD could be loaded (Linux with cvxopt installed)."""
+    """Whether CHOLMOD could be loaded (Linux with cvxopt installed, CHOLMOD 3.0 layout)."""
     return _library() is not None
 
 
@@ -139,7 +152,7 @@ def _layout_as_expected(common) -> bool:
 
 @dataclass(frozen=True)
 class FactorInfo:
-    given_order: bool     # False: CHOLMOD chose its own order (layout not recognised or no order given)
+    given_order: bool     # False: CHOLMOD chose its own order (none was given)
 
 
 def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None = None,
@@ -159,7 +172,7 @@ def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None =
             order): factorise it in its own order.  With ``upper``, CHOLMOD then
             works on the caller's arrays without a permuted copy.
         max_factor_bytes: refuse (CholmodError) a factor larger than this, as
-            the analysis predicts it (checked only where the layout is known).
+            the analysis predicts it.
     Raises:
         CholmodError: not positive definite, out of memory, or CHOLMOD missing.
     """
@@ -176,38 +189,35 @@ def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None =
     a = _Sparse(n, n, len(data), indptr.ctypes.data, indices.ctypes.data, None, data.ctypes.data,
                 None, -1 if upper else 1, _INT, _REAL, _DOUBLE, 1, 1)
     dense = _Dense(n, 1, n, n, b.ctypes.data, None, _REAL, _DOUBLE)
-    common = (ctypes.c_char * (_COMMON_BYTES + 4096))()
-    lib.cholmod_start(common)
+    common = _new_common()
+    lib.cholmod_start(common)        # available(): its defaults are where we expect them
     given = False
     perm = None
     factor = ctypes.c_void_p()
     solution = ctypes.c_void_p()
     try:
-        layout_ok = _layout_as_expected(common)
-        if layout_ok:
-            _set_int(common, _OFF_PRINT, 0)                 # errors are raised here, not printed
-            _set_int(common, _OFF_QUICK_RETURN, 1)
-            if natural:
-                _set_int(common, _OFF_NMETHODS, 1)          # method[0] only ...
-                _set_int(common, _OFF_METHOD + _OFF_ORDERING, _NATURAL)   # ... as is
-                _set_int(common, _OFF_POSTORDER, 0)
-                given = True
-            elif order is not None:
-                perm = np.ascontiguousarray(order, dtype=np.int32)
-                _set_int(common, _OFF_NMETHODS, 1)          # method[0]: the given order only
-                given = True
-        factor.value = lib.cholmod_analyze_p(ctypes.byref(a), perm.ctypes.data if perm is not None else None,
-                                             None, 0, common)
+        _set_int(common, _OFF_PRINT, 0)                 # errors are raised here, not printed
+        _set_int(common, _OFF_QUICK_RETURN, 1)
+        if natural:
+            _set_int(common, _OFF_NMETHODS, 1)          # method[0] only ...
+            _set_int(common, _OFF_METHOD + _OFF_ORDERING, _NATURAL)   # ... as is
+            _set_int(common, _OFF_POSTORDER, 0)
+            given = True
+        elif order is not None:
+            perm = np.ascontiguousarray(order, dtype=np.int32)
+            _set_int(common, _OFF_NMETHODS, 1)          # method[0]: the given order only
+            given = True
+        factor.value = lib.cholmod_analyze_p(
+            ctypes.byref(a), None if perm is None else perm.ctypes.data, None, 0, common)
         if not factor.value:
             raise CholmodError("CHOLMOD could not analyse the matrix (out of memory?)")
-        if layout_ok:
-            lnz = ctypes.c_double.from_buffer(common, _OFF_LNZ).value
-            log.debug("CHOLMOD analysis: n %d, %d entries in A, %.0f in L", n, len(data), lnz)
-            if 12.0 * lnz > max_factor_bytes:      # values + row indices
-                raise CholmodError(f"the factor would take {12.0 * lnz / 2**30:.1f} GiB")
+        lnz = ctypes.c_double.from_buffer(common, _OFF_LNZ).value
+        log.debug("CHOLMOD analysis: n %d, %d entries in A, %.0f in L", n, len(data), lnz)
+        if 12.0 * lnz > max_factor_bytes:      # values + row indices
+            raise CholmodError(f"the factor would take {12.0 * lnz / 2**30:.1f} GiB")
         tick("analysed")
         lib.cholmod_factorize(ctypes.byref(a), factor, common)
-        status = _int_at(common, _OFF_STATUS) if layout_ok else 0
+        status = _int_at(common, _OFF_STATUS)
         if status < 0:
             raise CholmodError(f"CHOLMOD failed to factorise (status {status}: out of memory?)")
         head = _FactorHead.from_address(factor.value)
