@@ -47,6 +47,20 @@ def test_system_matches_pymatting_rows_of_the_unknown_pixels(radius):
     np.testing.assert_array_equal(system.cols, xs)
 
 
+def test_a_window_of_collinear_colours_gets_its_exact_laplacian():
+    # grey pixels: the window covariance has rank one, the worst case for inverting
+    # Sigma + eps/9 I by cofactors (pymatting's entries are off by ~4e-3 here)
+    v = np.array([[0.05, 0.95, 0.05], [0.95, 0.05, 0.95], [0.05, 0.95, 0.95]])
+    image = np.repeat(v[:, :, None], 3, axis=2)
+    eps = 1e-7
+    d = (v - v.mean()).ravel()
+    # with C = d (1, 1, 1): c_i^T (C^T C + eps I)^-1 c_j = 3 d_i d_j / (3 |d|^2 + eps)
+    exact = np.eye(9) - 1 / 9 - np.outer(d, d) * 3 / (3 * (d ** 2).sum() + eps)
+    ours = build_system(image, np.zeros((3, 3)), np.ones((3, 3), bool), eps, 1).matrix.toarray()
+    assert np.abs(ours - exact).max() < 1e-12
+    assert np.linalg.eigvalsh(ours).min() > -1e-12
+
+
 def test_system_built_in_a_given_order_is_the_permuted_upper_triangle():
     rng = np.random.default_rng(4)
     h, w = 26, 33
@@ -101,9 +115,9 @@ def test_cholmod_solves_a_grid_system(ordered):
     lap = sp.diags([4.0] * n) - sp.eye(n, k=1) - sp.eye(n, k=-1) - sp.eye(n, k=40) - sp.eye(n, k=-40)
     a = (lap + 0.01 * sp.eye(n)).tocsr()
     b = rng.random(n)
-    x, info = solve_spd(a, b, nested_dissection(ys, xs, reach=1) if ordered else None)
+    x, given = solve_spd(a, b, nested_dissection(ys, xs, reach=1) if ordered else None)
     assert np.abs(a @ x - b).max() < 1e-9
-    assert info.given_order == ordered
+    assert given == ordered
 
 
 @needs_cholmod
@@ -133,7 +147,7 @@ def test_cholmod_lets_other_threads_run_while_it_factorises():
     stages: list[str] = []
     runs = [0]
     thread = threading.Thread(target=lambda: solve_spd(system.matrix, system.rhs, order,
-                                                       stages.append))
+                                                       tick=stages.append))
     thread.start()
     while thread.is_alive():
         if stages == ["analysed"]:      # counting only while CHOLMOD factorises
@@ -152,6 +166,28 @@ def test_direct_solve_matches_pymatting():
     ref = pymatting_alpha(image, trimap)
     assert np.abs(ours - ref)[unknown].max() < 1e-5
     assert np.all(ours[trimap == 255] == 1) and np.all(ours[trimap == 0] == 0)
+
+
+@needs_cholmod
+def test_a_matrix_that_will_not_factorise_is_shifted_then_refined_to_the_same_alpha(monkeypatch):
+    from matteditor.solvers import direct
+    from matteditor.solvers.cholmod import Factor, NotPositiveDefinite
+
+    shifts = []
+
+    class Stubborn(Factor):     # as if rounding made A look indefinite
+        def __init__(self, *args, shift=0.0, **kwargs):
+            shifts.append(shift)
+            if shift == 0.0:
+                raise NotPositiveDefinite("simulated")
+            super().__init__(*args, shift=shift, **kwargs)
+
+    monkeypatch.setattr(direct, "Factor", Stubborn)
+    image, trimap, _ = soft_disk_case()
+    unknown = trimap == 128
+    ours = solve_direct(image, (trimap == 255).astype(np.float32), unknown, 1e-7, 1)
+    assert shifts[0] == 0.0 and shifts[1] > 0.0
+    assert np.abs(ours - pymatting_alpha(image, trimap))[unknown].max() < 1e-4
 
 
 @needs_cholmod

@@ -24,7 +24,6 @@ import ctypes
 import logging
 import sys
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -98,7 +97,7 @@ def _find_library():
         lib.cholmod_finish.argtypes = [vp]
         lib.cholmod_analyze_p.argtypes = [vp, vp, vp, sz, vp]
         lib.cholmod_analyze_p.restype = vp
-        lib.cholmod_factorize.argtypes = [vp, vp, vp]
+        lib.cholmod_factorize_p.argtypes = [vp, vp, vp, sz, vp, vp]
         lib.cholmod_solve.argtypes = [ci, vp, vp, vp]
         lib.cholmod_solve.restype = vp
         lib.cholmod_free_factor.argtypes = [vp, vp]
@@ -150,89 +149,129 @@ def _layout_as_expected(common) -> bool:
             and _int_at(common, _OFF_ITYPE) == _INT and _int_at(common, _OFF_STATUS) == 0)
 
 
-@dataclass(frozen=True)
-class FactorInfo:
-    given_order: bool     # False: CHOLMOD chose its own order (none was given)
+class NotPositiveDefinite(CholmodError):
+    """A pivot was not positive: the matrix is singular, or so ill-conditioned that
+    rounding made it look indefinite (a shifted factorization then helps)."""
 
 
-def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None = None,
-              tick=lambda stage: None, max_factor_bytes: float = float("inf"),
-              upper: bool = False, natural: bool = False) -> tuple[np.ndarray, FactorInfo]:
-    """Solve ``A x = rhs`` for a symmetric positive definite sparse matrix A.
+class Factor:
+    """The Cholesky factorization of ``A + shift * I``, for one or more solves.
 
     Args:
         matrix: A (n x n, CSR), both triangles stored, or (``upper``) only the
             entries on and above the diagonal.
-        rhs: n float64.
         order: int32 elimination order (e.g. :func:`.ordering.nested_dissection`);
             None lets CHOLMOD choose (AMD).
-        tick: called with "analysed" and "factorised" between the stages
-            (may raise to cancel; the factor is freed).
+        tick: called with "analysed" and "factorised" between the stages (may
+            raise to cancel; the factor is then freed).
+        max_factor_bytes: refuse (CholmodError) a factor larger than this, as
+            the analysis predicts it.
+        upper: see ``matrix``.
         natural: the matrix is ordered already (e.g. built in nested-dissection
             order): factorise it in its own order.  With ``upper``, CHOLMOD then
             works on the caller's arrays without a permuted copy.
-        max_factor_bytes: refuse (CholmodError) a factor larger than this, as
-            the analysis predicts it.
+        shift: added to the diagonal before factorising.
     Raises:
-        CholmodError: not positive definite, out of memory, or CHOLMOD missing.
+        NotPositiveDefinite, or CholmodError: out of memory, too large, CHOLMOD missing.
+
+    Use as a context manager, or call :meth:`close`, to free the factor.
     """
-    lib = _library()
-    if lib is None:
-        raise CholmodError("CHOLMOD is not available")
-    n = matrix.shape[0]
-    indptr = np.ascontiguousarray(matrix.indptr, dtype=np.int32)
-    indices = np.ascontiguousarray(matrix.indices, dtype=np.int32)
-    data = np.ascontiguousarray(matrix.data, dtype=np.float64)
-    b = np.ascontiguousarray(rhs, dtype=np.float64)
-    # CSR arrays read as CSC give the transpose: A itself when symmetric (stype 1: CHOLMOD
-    # uses its upper triangle), the lower triangle when only the upper one is stored (stype -1)
-    a = _Sparse(n, n, len(data), indptr.ctypes.data, indices.ctypes.data, None, data.ctypes.data,
-                None, -1 if upper else 1, _INT, _REAL, _DOUBLE, 1, 1)
-    dense = _Dense(n, 1, n, n, b.ctypes.data, None, _REAL, _DOUBLE)
-    common = _new_common()
-    lib.cholmod_start(common)        # available(): its defaults are where we expect them
-    given = False
-    perm = None
-    factor = ctypes.c_void_p()
-    solution = ctypes.c_void_p()
-    try:
-        _set_int(common, _OFF_PRINT, 0)                 # errors are raised here, not printed
-        _set_int(common, _OFF_QUICK_RETURN, 1)
-        if natural:
-            _set_int(common, _OFF_NMETHODS, 1)          # method[0] only ...
-            _set_int(common, _OFF_METHOD + _OFF_ORDERING, _NATURAL)   # ... as is
-            _set_int(common, _OFF_POSTORDER, 0)
-            given = True
-        elif order is not None:
-            perm = np.ascontiguousarray(order, dtype=np.int32)
-            _set_int(common, _OFF_NMETHODS, 1)          # method[0]: the given order only
-            given = True
-        factor.value = lib.cholmod_analyze_p(
-            ctypes.byref(a), None if perm is None else perm.ctypes.data, None, 0, common)
-        if not factor.value:
-            raise CholmodError("CHOLMOD could not analyse the matrix (out of memory?)")
-        lnz = ctypes.c_double.from_buffer(common, _OFF_LNZ).value
-        log.debug("CHOLMOD analysis: n %d, %d entries in A, %.0f in L", n, len(data), lnz)
-        if 12.0 * lnz > max_factor_bytes:      # values + row indices
-            raise CholmodError(f"the factor would take {12.0 * lnz / 2**30:.1f} GiB")
-        tick("analysed")
-        lib.cholmod_factorize(ctypes.byref(a), factor, common)
-        status = _int_at(common, _OFF_STATUS)
-        if status < 0:
-            raise CholmodError(f"CHOLMOD failed to factorise (status {status}: out of memory?)")
-        head = _FactorHead.from_address(factor.value)
-        if head.minor < n:
-            raise CholmodError(f"matrix not positive definite (column {head.minor} of {n})")
-        tick("factorised")
-        solution.value = lib.cholmod_solve(_SOLVE_A, factor, ctypes.byref(dense), common)
+
+    def __init__(self, matrix: sp.csr_matrix, order: np.ndarray | None = None,
+                 tick=lambda stage: None, max_factor_bytes: float = float("inf"),
+                 upper: bool = False, natural: bool = False, shift: float = 0.0) -> None:
+        lib = _library()
+        if lib is None:
+            raise CholmodError("CHOLMOD is not available")
+        self._lib = lib
+        self.n = n = matrix.shape[0]
+        indptr = np.ascontiguousarray(matrix.indptr, dtype=np.int32)
+        indices = np.ascontiguousarray(matrix.indices, dtype=np.int32)
+        data = np.ascontiguousarray(matrix.data, dtype=np.float64)
+        # CSR arrays read as CSC give the transpose: A itself when symmetric (stype 1:
+        # CHOLMOD uses its upper triangle), the lower triangle when only the upper one
+        # is stored (stype -1)
+        a = _Sparse(n, n, len(data), indptr.ctypes.data, indices.ctypes.data, None,
+                    data.ctypes.data, None, -1 if upper else 1, _INT, _REAL, _DOUBLE, 1, 1)
+        self._common = common = _new_common()
+        lib.cholmod_start(common)        # available(): its defaults are where we expect them
+        self._factor = ctypes.c_void_p()
+        self.given_order = False
+        perm = None
+        try:
+            _set_int(common, _OFF_PRINT, 0)                 # errors are raised here, not printed
+            _set_int(common, _OFF_QUICK_RETURN, 1)
+            if natural:
+                _set_int(common, _OFF_NMETHODS, 1)          # method[0] only ...
+                _set_int(common, _OFF_METHOD + _OFF_ORDERING, _NATURAL)   # ... as is
+                _set_int(common, _OFF_POSTORDER, 0)
+                self.given_order = True
+            elif order is not None:
+                perm = np.ascontiguousarray(order, dtype=np.int32)
+                _set_int(common, _OFF_NMETHODS, 1)          # method[0]: the given order only
+                self.given_order = True
+            self._factor.value = lib.cholmod_analyze_p(
+                ctypes.byref(a), None if perm is None else perm.ctypes.data, None, 0, common)
+            if not self._factor.value:
+                raise CholmodError("CHOLMOD could not analyse the matrix (out of memory?)")
+            lnz = ctypes.c_double.from_buffer(common, _OFF_LNZ).value
+            log.debug("CHOLMOD analysis: n %d, %d entries in A, %.0f in L", n, len(data), lnz)
+            if 12.0 * lnz > max_factor_bytes:      # values + row indices
+                raise CholmodError(f"the factor would take {12.0 * lnz / 2**30:.1f} GiB")
+            tick("analysed")
+            beta = (ctypes.c_double * 2)(shift, 0.0)
+            lib.cholmod_factorize_p(ctypes.byref(a), beta, None, 0, self._factor, common)
+            status = _int_at(common, _OFF_STATUS)
+            if status < 0:
+                raise CholmodError(f"CHOLMOD failed to factorise (status {status}: out of memory?)")
+            minor = _FactorHead.from_address(self._factor.value).minor
+            if minor < n:
+                raise NotPositiveDefinite(f"matrix not positive definite (column {minor} of {n})")
+            tick("factorised")
+        except BaseException:
+            self.close()
+            raise
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """x with (A + shift I) x = rhs (n float64)."""
+        if not self._factor.value:
+            raise CholmodError("the factor has been freed")
+        b = np.ascontiguousarray(rhs, dtype=np.float64)
+        dense = _Dense(self.n, 1, self.n, self.n, b.ctypes.data, None, _REAL, _DOUBLE)
+        solution = ctypes.c_void_p(
+            self._lib.cholmod_solve(_SOLVE_A, self._factor, ctypes.byref(dense), self._common))
         if not solution.value:
             raise CholmodError("CHOLMOD could not solve (out of memory?)")
-        out = _Dense.from_address(solution.value)
-        x = np.ctypeslib.as_array(ctypes.cast(out.x, ctypes.POINTER(ctypes.c_double)), (n,)).copy()
-    finally:
-        if solution.value:
-            lib.cholmod_free_dense(ctypes.byref(solution), common)
-        if factor.value:
-            lib.cholmod_free_factor(ctypes.byref(factor), common)
-        lib.cholmod_finish(common)
-    return x, FactorInfo(given)
+        try:
+            out = _Dense.from_address(solution.value)
+            return np.ctypeslib.as_array(ctypes.cast(out.x, ctypes.POINTER(ctypes.c_double)),
+                                         (self.n,)).copy()
+        finally:
+            self._lib.cholmod_free_dense(ctypes.byref(solution), self._common)
+
+    def close(self) -> None:
+        if getattr(self, "_common", None) is None:       # freed, or __init__ failed early
+            return
+        if self._factor.value:
+            self._lib.cholmod_free_factor(ctypes.byref(self._factor), self._common)
+        self._lib.cholmod_finish(self._common)
+        self._common = None
+
+    def __enter__(self) -> "Factor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None = None,
+              **kwargs) -> tuple[np.ndarray, bool]:
+    """Solve ``A x = rhs`` once (arguments as :class:`Factor`'s).
+
+    Returns x and whether the given order (or the matrix's own) was used.
+    """
+    with Factor(matrix, order, **kwargs) as factor:
+        return factor.solve(rhs), factor.given_order

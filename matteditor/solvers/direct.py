@@ -18,7 +18,9 @@ from typing import Callable
 
 import numpy as np
 
-from .cholmod import CholmodError, solve_spd
+import scipy.sparse.linalg as spl
+
+from .cholmod import CholmodError, Factor, NotPositiveDefinite
 from .ordering import nested_dissection_postordered
 from .sparse_laplacian import build_system
 
@@ -26,6 +28,12 @@ log = logging.getLogger(__name__)
 
 #: a larger factor (as CHOLMOD's analysis predicts it) is left to the iterative solver
 MAX_FACTOR_BYTES = 3 * 2 ** 30
+
+#: diagonal shifts tried, relative to the largest diagonal entry, when A itself will not factorise
+SHIFTS = (0.0, 1e-10, 1e-8, 1e-6)
+#: relative residual the refinement stops at (pymatting's CG: 1e-7)
+REFINE_RTOL = 1e-7
+REFINE_MAXITER = 100
 
 # progress: share of the work done after each stage
 _ORDERED, _ANALYSED, _FACTORISED = 0.15, 0.25, 0.93
@@ -66,14 +74,50 @@ def solve_direct(image: np.ndarray, fixed: np.ndarray, solve: np.ndarray, epsilo
                           order=lambda y, x: nested_dissection_postordered(y, x, shape, reach))
     hook(_ORDERED)
     stages = {"analysed": _ANALYSED, "factorised": _FACTORISED}
-    x, info = solve_spd(system.matrix, system.rhs, None, lambda stage: hook(stages[stage]),
-                        max_factor_bytes, upper=True, natural=True)
+
+    def factor(shift: float) -> Factor:
+        return Factor(system.matrix, None, lambda stage: hook(stages[stage]), max_factor_bytes,
+                      upper=True, natural=True, shift=shift)
+
+    x, refined = None, 0
+    top = float(np.abs(system.matrix.diagonal()).max())
+    for shift in SHIFTS:
+        try:
+            with factor(shift * top) as f:
+                if shift == 0.0:
+                    x = f.solve(system.rhs)
+                else:
+                    x, refined = _refine(system, f, hook)
+            break
+        except NotPositiveDefinite as exc:
+            # rounding made this ill-conditioned matrix look indefinite (3 of the 158
+            # eval-dev crops): factorise A + delta I, then let conjugate gradients, with
+            # that factor as preconditioner, take the solution back to A's
+            log.debug("%s (shift %g); shifting the diagonal", exc, shift)
+    if x is None:
+        raise CholmodError("the matrix would not factorise, even shifted")
     residual = system.residual(x)
     scale = max(float(np.abs(system.rhs).max()), 1e-300)
     if not np.all(np.isfinite(x)) or float(np.abs(residual).max()) > 1e-6 * scale:
         raise CholmodError("the factorization is not accurate enough (nearly singular system)")
-    log.debug("direct solve: %d pixels, %d entries, given order %s", len(x), system.matrix.nnz,
-              info.given_order)
+    log.debug("direct solve: %d pixels, %d entries, %d refining iterations", len(x),
+              system.matrix.nnz, refined)
     alpha[system.rows + y0, system.cols + x0] = np.clip(x, 0.0, 1.0)
     hook(1.0)
     return alpha
+
+
+def _refine(system, factor: Factor, hook) -> tuple[np.ndarray, int]:
+    """Conjugate gradients on A, preconditioned by the factor of A + delta I."""
+    n = len(system.rhs)
+    a = spl.LinearOperator((n, n), matvec=system.apply, dtype=np.float64)
+    m = spl.LinearOperator((n, n), matvec=factor.solve, dtype=np.float64)
+    iterations = [0]
+
+    def step(xk: np.ndarray) -> None:
+        iterations[0] += 1
+        hook(_FACTORISED)               # lets a cancel through between iterations
+
+    x, _ = spl.cg(a, system.rhs, x0=factor.solve(system.rhs), rtol=REFINE_RTOL,
+                  maxiter=REFINE_MAXITER, M=m, callback=step)
+    return x, iterations[0]

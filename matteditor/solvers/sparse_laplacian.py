@@ -8,8 +8,13 @@ machines) and then slices out the unknown rows.  Written here: a numba kernel
 that visits only the windows holding a pixel to solve and writes straight into
 the rows of those pixels, so the cost follows the unknown band, not the
 picture; and the fixed columns are folded into the right-hand side as they are
-met.  Same matrix entry for entry (same epsilon convention, only windows lying
-wholly inside the picture), checked against pymatting in the tests.
+met.  The same matrix (same epsilon convention, only windows lying wholly
+inside the picture; checked against pymatting in the tests), except that each
+window's inverse covariance is applied through a Cholesky factor instead of
+cofactors: where a window's colours nearly lie on a line, the cofactor inverse
+is off by ~1 and pymatting's matrix comes out indefinite (3 of the 158
+eval-dev crops; pymatting's own CG then wanders there), while this one stays
+positive semidefinite and factorises.
 
 The kernels release the GIL, so the editor's event loop keeps running while a
 solver thread builds a system.
@@ -38,6 +43,7 @@ def _window_stencils(image, centres_y, centres_x, index, epsilon, r, out):  # pr
     size = 2 * r + 1
     area = size * size
     c = np.empty((size, size, 3))
+    z = np.empty((size, size, 3))
     for k in range(centres_y.shape[0]):
         y = centres_y[k]
         x = centres_x[k]
@@ -64,37 +70,38 @@ def _window_stencils(image, centres_y, centres_x, index, epsilon, r, out):  # pr
                 a11 += c[dy, dx, 1] * c[dy, dx, 1]
                 a12 += c[dy, dx, 1] * c[dy, dx, 2]
                 a22 += c[dy, dx, 2] * c[dy, dx, 2]
-        # inverse of the covariance (sums / area) by cofactors, as in
-        # laplacian_torch._inverse_sym3 (in scalars: numba cannot call the tensor
-        # version); (S / area)^-1 = area * S^-1 folds the division into one scale
-        m00 = a11 * a22 - a12 * a12
-        m01 = a02 * a12 - a01 * a22
-        m02 = a01 * a12 - a02 * a11
-        m11 = a00 * a22 - a02 * a02
-        m12 = a01 * a02 - a00 * a12
-        m22 = a00 * a11 - a01 * a01
-        scale = area / (a00 * m00 + a01 * m01 + a02 * m02)
-        m00 *= scale
-        m01 *= scale
-        m02 *= scale
-        m11 *= scale
-        m12 *= scale
-        m22 *= scale
+        # (1/|w|) c_i^T Sigma^-1 c_j = c_i^T M^-1 c_j with M = C^T C + eps I, computed as
+        # z_i . z_j, z = R^-1 c, M = R R^T (Cholesky).  pymatting inverts Sigma by
+        # cofactors: where a window's colours nearly lie on a line, that inverse is off
+        # by ~cond * 1e-16 ~ 1 and L comes out indefinite (its matrix for eval-dev crop
+        # 48ae25ab2e needs a diagonal shift of 1e-2 to factorise); the Cholesky form is
+        # backward stable, so each window's contribution stays positive semidefinite
+        r00 = np.sqrt(a00)
+        r10 = a01 / r00
+        r20 = a02 / r00
+        r11 = np.sqrt(a11 - r10 * r10)
+        r21 = (a12 - r20 * r10) / r11
+        r22 = np.sqrt(a22 - r20 * r20 - r21 * r21)
+        for dy in range(size):
+            for dx in range(size):
+                z0 = c[dy, dx, 0] / r00
+                z1 = (c[dy, dx, 1] - r10 * z0) / r11
+                z2 = (c[dy, dx, 2] - r20 * z0 - r21 * z1) / r22
+                z[dy, dx, 0] = z0
+                z[dy, dx, 1] = z1
+                z[dy, dx, 2] = z2
         for dyi in range(size):
             for dxi in range(size):
                 row = index[y + dyi - r, x + dxi - r]
                 if row < 0:
                     continue
-                s0 = c[dyi, dxi, 0]
-                s1 = c[dyi, dxi, 1]
-                s2 = c[dyi, dxi, 2]
-                c0 = m00 * s0 + m01 * s1 + m02 * s2
-                c1 = m01 * s0 + m11 * s1 + m12 * s2
-                c2 = m02 * s0 + m12 * s1 + m22 * s2
+                z0 = z[dyi, dxi, 0]
+                z1 = z[dyi, dxi, 1]
+                z2 = z[dyi, dxi, 2]
                 for dyj in range(size):
                     for dxj in range(size):
-                        t = c0 * c[dyj, dxj, 0] + c1 * c[dyj, dxj, 1] + c2 * c[dyj, dxj, 2]
-                        value = -(1.0 + t) / area
+                        t = z0 * z[dyj, dxj, 0] + z1 * z[dyj, dxj, 1] + z2 * z[dyj, dxj, 2]
+                        value = -1.0 / area - t
                         if dyi == dyj and dxi == dxj:
                             value += 1.0
                         out[row, dyj - dyi + 2 * r, dxj - dxi + 2 * r] += value
@@ -170,12 +177,16 @@ class SparseSystem:
     cols: np.ndarray     # x of each solved pixel
     upper: bool = False
 
-    def residual(self, x: np.ndarray) -> np.ndarray:
-        """A x - rhs."""
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """A x."""
         ax = self.matrix @ x
         if self.upper:
             ax += self.matrix.T @ x - self.matrix.diagonal() * x
-        return ax - self.rhs
+        return ax
+
+    def residual(self, x: np.ndarray) -> np.ndarray:
+        """A x - rhs."""
+        return self.apply(x) - self.rhs
 
 
 def _as_float(a: np.ndarray) -> np.ndarray:
