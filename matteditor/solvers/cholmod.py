@@ -36,6 +36,7 @@ _AUTO, _GIVEN, _AMD, _NATURAL = 1, 1, 2, 0
 _SOLVE_A = 0
 _COMMON_BYTES = 2664            # sizeof(cholmod_common) in 3.0.14; allocated with room to spare
 _OFF_SUPERNODAL = 48            # int supernodal (default CHOLMOD_AUTO)
+_OFF_ZRELAX = 80                # double zrelax[3] (defaults 0.8, 0.1, 0.05)
 _OFF_QUICK_RETURN = 136         # int quick_return_if_not_posdef
 _OFF_PRINT = 144                # int print (default 3)
 _OFF_NMETHODS = 168             # int nmethods (default 0)
@@ -143,7 +144,9 @@ def _set_int(buf, offset: int, value: int) -> None:
 def _layout_as_expected(common) -> bool:
     """Defaults written by cholmod_start, read where the 3.0 header puts them."""
     ordering = [_int_at(common, _OFF_METHOD + k * _METHOD_SIZE + _OFF_ORDERING) for k in (0, 1, 4)]
+    zrelax = [ctypes.c_double.from_buffer(common, _OFF_ZRELAX + 8 * k).value for k in range(3)]
     return (_int_at(common, _OFF_SUPERNODAL) == _AUTO and _int_at(common, _OFF_PRINT) == 3
+            and zrelax == [0.8, 0.1, 0.05]
             and _int_at(common, _OFF_NMETHODS) == 0 and ordering == [_GIVEN, _AMD, _NATURAL]
             and _int_at(common, _OFF_POSTORDER) == 1
             and _int_at(common, _OFF_ITYPE) == _INT and _int_at(common, _OFF_STATUS) == 0)
@@ -201,6 +204,10 @@ class Factor:
         try:
             _set_int(common, _OFF_PRINT, 0)                 # errors are raised here, not printed
             _set_int(common, _OFF_QUICK_RETURN, 1)
+            # no relaxed amalgamation (explicit zeros padding supernodes): on 12 MP it
+            # saved ~70 MB of factor and was no slower
+            for k in range(3):
+                ctypes.c_double.from_buffer(common, _OFF_ZRELAX + 8 * k).value = 0.0
             if natural:
                 _set_int(common, _OFF_NMETHODS, 1)          # method[0] only ...
                 _set_int(common, _OFF_METHOD + _OFF_ORDERING, _NATURAL)   # ... as is

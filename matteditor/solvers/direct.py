@@ -57,15 +57,14 @@ def solve_direct(image: np.ndarray, fixed: np.ndarray, solve: np.ndarray, epsilo
         CholmodError: CHOLMOD missing, the factor too large, or not positive definite;
             the caller falls back to the iterative solver.
     """
-    alpha = np.array(fixed, dtype=np.float32, copy=True)
-    ys, xs = np.nonzero(solve)
-    if len(ys) == 0:
-        return alpha
+    rows_any, cols_any = np.flatnonzero(solve.any(axis=1)), np.flatnonzero(solve.any(axis=0))
+    if len(rows_any) == 0:
+        return np.array(fixed, dtype=np.float32, copy=True)
     # work on the band's bounding box grown by the stencil's reach (2r)
     h, w = solve.shape
     reach = 2 * radius
-    y0, y1 = max(0, ys.min() - reach), min(h, ys.max() + reach + 1)
-    x0, x1 = max(0, xs.min() - reach), min(w, xs.max() + reach + 1)
+    y0, y1 = max(0, rows_any[0] - reach), min(h, rows_any[-1] + reach + 1)
+    x0, x1 = max(0, cols_any[0] - reach), min(w, cols_any[-1] + reach + 1)
     box = (slice(y0, y1), slice(x0, x1))
     # numbered in nested-dissection order, upper triangle only: CHOLMOD factorises
     # the arrays as they are (a permuted copy would cost ~200 MB on 12 MP)
@@ -102,6 +101,7 @@ def solve_direct(image: np.ndarray, fixed: np.ndarray, solve: np.ndarray, epsilo
         raise CholmodError("the factorization is not accurate enough (nearly singular system)")
     log.debug("direct solve: %d pixels, %d entries, %d refining iterations", len(x),
               system.matrix.nnz, refined)
+    alpha = np.array(fixed, dtype=np.float32, copy=True)    # only now: the factor is freed
     alpha[system.rows + y0, system.cols + x0] = np.clip(x, 0.0, 1.0)
     hook(1.0)
     return alpha
