@@ -118,6 +118,8 @@ def test_cholmod_solves_a_grid_system(ordered):
     x, given = solve_spd(a, b, nested_dissection(ys, xs, reach=1) if ordered else None)
     assert np.abs(a @ x - b).max() < 1e-9
     assert given == ordered
+    lean, _ = solve_spd(a, b, lean=True)          # no supernode padding: the same solution
+    assert np.abs(lean - x).max() < 1e-9
 
 
 @needs_cholmod

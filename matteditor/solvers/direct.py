@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 #: a larger factor (as CHOLMOD's analysis predicts it) is left to the iterative solver
 MAX_FACTOR_BYTES = 3 * 2 ** 30
 
+#: from this many unknown pixels on, memory counts more than time: the factor is built
+#: without padding (on 12 MP with a 10% band: -70 MB, the editor's session then stays
+#: under 3 GB); below, the padding makes the factorization ~12% faster
+LEAN_PIXELS = 1_000_000
 #: diagonal shifts tried, relative to the largest diagonal entry, when A itself will not factorise
 SHIFTS = (0.0, 1e-10, 1e-8, 1e-6)
 #: relative residual the refinement stops at (pymatting's CG: 1e-7)
@@ -76,7 +80,8 @@ def solve_direct(image: np.ndarray, fixed: np.ndarray, solve: np.ndarray, epsilo
 
     def factor(shift: float) -> Factor:
         return Factor(system.matrix, None, lambda stage: hook(stages[stage]), max_factor_bytes,
-                      upper=True, natural=True, shift=shift)
+                      upper=True, natural=True, shift=shift,
+                      lean=len(system.rhs) >= LEAN_PIXELS)
 
     x, refined = None, 0
     top = float(np.abs(system.matrix.diagonal()).max())
