@@ -69,7 +69,8 @@ def crash(window):
     window.recovery = RecoveryStore(store.folder)
 
 
-def test_autosave_is_offered_back_after_a_crash(make_window, qtbot, tmp_path):
+def crashed_session(make_window):
+    """A window with one stroke, autosaved, then crashed (see :func:`crash`); its trimap."""
     w = make_window(document=Document(photo()))  # no file on disk: the photo gets embedded
     stroke(w, 30)
     w.autosave()
@@ -77,6 +78,11 @@ def test_autosave_is_offered_back_after_a_crash(make_window, qtbot, tmp_path):
     assert w.recovery.exists()
     trimap = w.document.trimap.copy()
     crash(w)
+    return trimap
+
+
+def test_autosave_is_offered_back_after_a_crash(make_window, qtbot, tmp_path):
+    trimap = crashed_session(make_window)
     # A second window finds the recovery file and makes it its own.
     other = make_window()
     assert other.recovery.orphans()
@@ -178,12 +184,7 @@ def test_a_photo_opens_with_its_trimap_as_on_the_command_line(make_window, tmp_p
 def test_start_up_offers_the_recovery_file_and_reopens_it(make_window, monkeypatch):
     from matteditor.ui.app import _offer_recovery
 
-    w = make_window(document=Document(photo()))
-    stroke(w, 30)
-    w.autosave()
-    w.recovery.wait()
-    trimap = w.document.trimap.copy()
-    crash(w)
+    trimap = crashed_session(make_window)
     asked = []
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.Yes)
@@ -197,12 +198,7 @@ def test_start_up_with_a_photo_still_offers_the_recovery_file_first(make_window,
                                                                     tmp_path):
     from matteditor.ui.app import open_at_start
 
-    w = make_window(document=Document(photo()))
-    stroke(w, 30)
-    w.autosave()
-    w.recovery.wait()
-    trimap = w.document.trimap.copy()
-    crash(w)
+    trimap = crashed_session(make_window)
     answers = [QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No]
     asked = []
     monkeypatch.setattr(QMessageBox, "question",
