@@ -11,9 +11,9 @@ when absent) and a synthetic 12-megapixel photo with a 10% unknown band
 ``--force-pymatting-12mp``: it builds a Laplacian of the whole picture
 (about 5 GB and minutes on two cores).
 
-Then the editor's latencies: its solver thread (``matteditor.ui.worker``)
-driven headless on the 12 MP photo with fast-cf, exact and local incremental
-modes: seconds of the first solve, stroke-to-preview, stroke-to-final, the
+Then the editor's latencies: its solver thread (``matteditor.ui.worker`` around
+the core's ``matteditor.live`` pipeline) driven headless on the 12 MP photo
+with fast-cf, exact and local incremental modes: seconds of the first solve, stroke-to-preview, stroke-to-final, the
 longest stall of the UI thread's event loop meanwhile, and the session's peak
 memory (``--no-editor`` to skip).
 
@@ -25,8 +25,9 @@ solve on each side, so that numba's compilation is not counted for pymatting
 nor for us); CPU seconds (the process's, all threads) are given too, since
 wall time on a shared machine follows the load.  SAD follows Composition-1k
 (``matteditor.metrics.sad``).  The table gives, per case and engine, seconds,
-speed-up over pymatting, peak RSS, SAD and SAD relative to pymatting's; then
-the median speed-up and SAD ratio per engine over the eval-dev cases.
+speed-up over pymatting, peak RSS, SAD and SAD relative to pymatting's; then the
+median speed-up and SAD ratio per engine over the eval-dev cases.  The solver
+rows need no Qt; only the editor rows import PySide6.
 """
 
 from __future__ import annotations
@@ -186,15 +187,16 @@ def editor_worker(args: argparse.Namespace) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, QTimer, Slot
 
-    from matteditor.document import Rect
-    from matteditor.engines import create_engine
+    from matteditor.engines import EngineOptions
+    from matteditor.geometry import Rect
+    from matteditor.live import ResultKind
     from matteditor.trimap import FOREGROUND, paint_stroke
-    from matteditor.ui.worker import SolveRequest, SolveWorker
+    from matteditor.ui.worker import EDITOR_MEMORY_MB, SolveWorker, make_request
 
     app = QCoreApplication.instance() or QCoreApplication([])
     image, trimap, _ = synthetic_case(args.editor_height, args.editor_width)
     margin = None if args.local_margin < 0 else args.local_margin
-    worker = SolveWorker(create_engine, interactive_margin=margin)
+    worker = SolveWorker(options=EngineOptions(local_margin=margin, memory_mb=EDITOR_MEMORY_MB))
     thread = QThread()
     worker.moveToThread(thread)
     thread.start()
@@ -207,25 +209,25 @@ def editor_worker(args: argparse.Namespace) -> None:
             self.loop: QEventLoop | None = None
 
         @Slot(object, object)
-        def on_preview(self, request, alpha):
-            self.times.setdefault("preview", time.perf_counter())
+        def on_result(self, request, result):
+            now = time.perf_counter()
+            if result.kind is ResultKind.PREVIEW:
+                self.times.setdefault("preview", now)
+            else:                                          # LOCAL, then EXACT
+                self.times.setdefault("final", now)
+                if result.kind is ResultKind.EXACT:
+                    self.times["exact"] = now
 
         @Slot(object, object)
-        def on_alpha(self, request, alpha):
-            self.times.setdefault("final", time.perf_counter())
-            self.times["exact"] = time.perf_counter()     # the last alpha sent is exact
-
-        @Slot(object, str, str)
-        def on_failed(self, request, message, text):
-            self.errors.append(message)
+        def on_failed(self, request, failure):
+            self.errors.append(failure.message)
 
         @Slot(object)
         def on_finished(self, request):
             self.loop.quit()
 
     rx = Receiver()
-    worker.preview_ready.connect(rx.on_preview)
-    worker.alpha_ready.connect(rx.on_alpha)
+    worker.result_ready.connect(rx.on_result)
     worker.failed.connect(rx.on_failed)
     worker.finished.connect(rx.on_finished)
     ticks: list[float] = []
@@ -240,7 +242,7 @@ def editor_worker(args: argparse.Namespace) -> None:
         rx.loop = QEventLoop()
         t0 = time.perf_counter()
         ticks.append(t0)
-        worker.post(SolveRequest(1, revision, image, tri.copy(), rect, "fast-cf", preview=True,
+        worker.post(make_request(1, revision, image, tri, rect, "fast-cf", preview=True,
                                  foreground=False))
         rx.loop.exec()
         ticks.append(time.perf_counter())
@@ -369,7 +371,6 @@ def main(argv: list[str] | None = None) -> int:
             status = run.error or f"{run.seconds:.2f} s, {run.peak_mb:.0f} MB, SAD {run.sad:.2f}"
             print(f"{case:>16} {engine:>14}: {status}", file=sys.stderr, flush=True)
     import platform
-
     import torch
 
     header = [f"# speed: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
@@ -390,7 +391,6 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.markdown:
         from matteditor.imageio import atomic_write
-
         with atomic_write(args.markdown) as tmp:
             Path(tmp).write_text(text + "\n")
     return 0

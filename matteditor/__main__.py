@@ -4,15 +4,21 @@
 * ``matteditor PHOTO [--trimap TRIMAP]``: the editor with that photo open;
 * ``matteditor --self-test``: check the installation (see matteditor.selftest);
 * ``matteditor COMMAND ...`` (``matte``, ``engines``, or an option such as
-  ``--help``): the command line.
+  ``--help``): the command line;
+* a first word that is neither a command nor an existing file and does not
+  look like a file name (no folder, no extension), such as the typo
+  ``matteditor engine``: an unknown command, exit status 2, with the nearest
+  command suggested -- the editor (and Qt) never starts for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
-from .cli import PROG, SUBCOMMANDS, print_help, run_cli
+from .cli import PROG, SUBCOMMANDS, print_help, run_cli, unknown_command
 
 
 def _editor_run():
@@ -35,6 +41,15 @@ def _open_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _looks_like_command(word: str) -> bool:
+    """A bare word (no folder, no extension) that is not a file: meant as a
+    command.  A missing ``photo.jpg`` still goes to the editor, which says
+    why it cannot open it."""
+    if os.sep in word or (os.altsep and os.altsep in word) or Path(word).suffix:
+        return False
+    return not os.path.exists(word)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv == ["--self-test"]:
@@ -43,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         return self_test()
     if argv and (argv[0] in SUBCOMMANDS or argv[0].startswith("-")):
         return run_cli(argv)
+    if argv and _looks_like_command(argv[0]):
+        print(f"{PROG}: error: {unknown_command(argv[0])}", file=sys.stderr)
+        return 2
     try:
         run = _editor_run()
     except ImportError as e:

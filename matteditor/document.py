@@ -7,7 +7,11 @@ asked to recompute only what changed, and a result computed for an older
 revision can be recognised as stale and dropped.
 
 Undo data lives here (one stroke = one :class:`TrimapEdit`, a region diff);
-Qt's QUndoStack commands in the UI only wrap these.
+Qt's QUndoStack commands in the UI only wrap these.  Brush strokes are painted
+by the document itself (:meth:`Document.begin_stroke`, ``extend_stroke``,
+``end_stroke``, ``abort_stroke``, as napari's labels layer does): every
+segment bumps the revision and is announced as it is painted, and the undo
+diff is built from the stroke's own region, never from a copy of the trimap.
 """
 
 from __future__ import annotations
@@ -21,65 +25,8 @@ from typing import Callable
 import numpy as np
 
 from .errors import TrimapError
-from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, check_trimap
-
-
-@dataclass(frozen=True)
-class Rect:
-    """Half-open pixel rectangle [x0, x1) x [y0, y1)."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-    @property
-    def empty(self) -> bool:
-        return self.x1 <= self.x0 or self.y1 <= self.y0
-
-    @property
-    def width(self) -> int:
-        return max(0, self.x1 - self.x0)
-
-    @property
-    def height(self) -> int:
-        return max(0, self.y1 - self.y0)
-
-    @property
-    def area(self) -> int:
-        return self.width * self.height
-
-    @property
-    def slices(self) -> tuple[slice, slice]:
-        """(rows, cols) slices for indexing an H x W array."""
-        return slice(self.y0, self.y1), slice(self.x0, self.x1)
-
-    def union(self, other: "Rect | None") -> "Rect":
-        if other is None or other.empty:
-            return self
-        if self.empty:
-            return other
-        return Rect(min(self.x0, other.x0), min(self.y0, other.y0),
-                    max(self.x1, other.x1), max(self.y1, other.y1))
-
-    def intersect(self, other: "Rect") -> "Rect":
-        r = Rect(max(self.x0, other.x0), max(self.y0, other.y0),
-                 min(self.x1, other.x1), min(self.y1, other.y1))
-        return r if not r.empty else Rect(0, 0, 0, 0)
-
-    def grow(self, margin: int, width: int, height: int) -> "Rect":
-        """This rectangle grown by ``margin`` on each side, clipped to the image."""
-        return Rect(max(0, self.x0 - margin), max(0, self.y0 - margin),
-                    min(width, self.x1 + margin), min(height, self.y1 + margin))
-
-    @staticmethod
-    def of_mask(mask: np.ndarray) -> "Rect":
-        """Bounding box of the True pixels of a 2-D mask (empty if none)."""
-        rows = np.flatnonzero(mask.any(axis=1))
-        if rows.size == 0:
-            return Rect(0, 0, 0, 0)
-        cols = np.flatnonzero(mask.any(axis=0))
-        return Rect(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+from .geometry import Rect
+from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, check_trimap, paint_stroke
 
 
 @dataclass(frozen=True)
@@ -108,6 +55,7 @@ class TrimapEdit:
 class ChangeKind(enum.Enum):
     IMAGE = "image"        # a new photo (everything else is reset)
     TRIMAP = "trimap"      # trimap pixels changed inside ``rect``
+    STROKE = "stroke"      # a stroke ended: its pixels (``rect``) came as TRIMAP changes
     ALPHA = "alpha"        # a new alpha (and maybe foreground) arrived
     HISTORY = "history"    # undo/redo availability changed
 
@@ -117,6 +65,33 @@ class Change:
     kind: ChangeKind
     revision: int
     rect: Rect | None = None
+    in_stroke: bool = False   # a TRIMAP change of a stroke still being drawn
+
+
+class _Stroke:
+    """A stroke being painted: its label, radius, last point, and the trimap as it
+    was before it inside the rectangle it has touched so far."""
+
+    def __init__(self, value: int, radius: float, label: str) -> None:
+        self.value = value
+        self.radius = radius
+        self.label = label
+        self.last: tuple[float, float] | None = None
+        self.rect = Rect(0, 0, 0, 0)      # what ``before`` covers
+        self.before = np.zeros((0, 0), np.uint8)
+
+    def cover(self, trimap: np.ndarray, rect: Rect) -> None:
+        """Extend ``before`` to cover ``rect``: pixels outside the old rectangle were
+        never touched by this stroke, so the trimap still holds their old labels."""
+        grown = rect.union(self.rect)
+        if grown == self.rect:
+            return
+        before = trimap[grown.slices].copy()
+        if not self.rect.empty:
+            old = Rect(self.rect.x0 - grown.x0, self.rect.y0 - grown.y0,
+                       self.rect.x1 - grown.x0, self.rect.y1 - grown.y0)
+            before[old.slices] = self.before
+        self.rect, self.before = grown, before
 
 
 class History:
@@ -214,6 +189,7 @@ class Document:
         # Not ``history or History()``: an empty History is falsy (__len__).
         self.history = history if history is not None else History()
         self._dirty: Rect | None = None  # union of changes since the last solve request
+        self._stroke: _Stroke | None = None
         self._listeners: list[Listener] = []
 
     # -- events -----------------------------------------------------------
@@ -239,9 +215,68 @@ class Document:
         w, h = self.size
         return Rect(0, 0, w, h)
 
+    # -- strokes -----------------------------------------------------------
+    @property
+    def stroke_active(self) -> bool:
+        return self._stroke is not None
+
+    def begin_stroke(self, value: int, radius: float, label: str = "Stroke") -> None:
+        """Start a brush stroke of ``value`` (a trimap label), ``radius`` pixels wide
+        on each side; an unfinished stroke is ended first."""
+        self.end_stroke()
+        if value not in (FOREGROUND, BACKGROUND, UNKNOWN):
+            raise TrimapError(f"cannot paint value {value}; use 0, 128 or 255")
+        self._stroke = _Stroke(value, float(radius), label)
+
+    def extend_stroke(self, point: tuple[float, float]) -> Rect | None:
+        """Paint from the stroke's last point to ``point`` (x, y, continuous image
+        coordinates); returns the pixels changed (None: none)."""
+        st = self._stroke
+        if st is None:
+            return None
+        points = [point] if st.last is None else [st.last, point]
+        st.last = point
+        w, h = self.size
+        reach = Rect.of_points(np.asarray(points), max(st.radius, 1.0), w, h)
+        if reach.empty:
+            return None
+        st.cover(self.trimap, reach)
+        box = paint_stroke(self.trimap, points, st.radius, st.value)
+        if box is None:
+            return None
+        rect = Rect(*box)
+        self._changed(rect, in_stroke=True)
+        return rect
+
+    def end_stroke(self) -> TrimapEdit | None:
+        """Finish the stroke: one undo step (its region diff), recorded; None if it
+        changed nothing (or no stroke was active)."""
+        st, self._stroke = self._stroke, None
+        if st is None or st.rect.empty:
+            return None
+        edit = TrimapEdit.between(st.before, self.trimap[st.rect.slices], st.label)
+        if edit is None:
+            return None
+        r = edit.rect
+        edit = TrimapEdit(Rect(r.x0 + st.rect.x0, r.y0 + st.rect.y0, r.x1 + st.rect.x0,
+                               r.y1 + st.rect.y0), edit.before, edit.after, st.label)
+        self.history.push(edit)
+        self._emit(Change(ChangeKind.STROKE, self.revision, edit.rect))  # solvers may start
+        self._emit(Change(ChangeKind.HISTORY, self.revision))
+        return edit
+
+    def abort_stroke(self) -> None:
+        """Undo the stroke in progress, leaving no undo step."""
+        st, self._stroke = self._stroke, None
+        if st is None or st.rect.empty:
+            return
+        self.trimap[st.rect.slices] = st.before
+        self._changed(st.rect)
+
     # -- trimap edits -----------------------------------------------------
     def apply(self, edit: TrimapEdit, record: bool = True) -> None:
-        """Apply an edit (e.g. a finished stroke) and record it for undo."""
+        """Apply an edit (e.g. a fill) and record it for undo."""
+        self.end_stroke()
         self.trimap[edit.rect.slices] = edit.after
         if record:
             self.history.push(edit)
@@ -261,6 +296,7 @@ class Document:
         return self.replace_trimap(np.full_like(self.trimap, self.default_label), "Clear trimap")
 
     def undo(self) -> TrimapEdit | None:
+        self.end_stroke()
         edit = self.history.pop_undo()
         if edit is not None:
             self.trimap[edit.rect.slices] = edit.before
@@ -269,6 +305,7 @@ class Document:
         return edit
 
     def redo(self) -> TrimapEdit | None:
+        self.end_stroke()
         edit = self.history.pop_redo()
         if edit is not None:
             self.trimap[edit.rect.slices] = edit.after
@@ -276,10 +313,10 @@ class Document:
             self._emit(Change(ChangeKind.HISTORY, self.revision))
         return edit
 
-    def _changed(self, rect: Rect) -> None:
+    def _changed(self, rect: Rect, in_stroke: bool = False) -> None:
         self.revision += 1
         self._dirty = rect.union(self._dirty)
-        self._emit(Change(ChangeKind.TRIMAP, self.revision, rect))
+        self._emit(Change(ChangeKind.TRIMAP, self.revision, rect, in_stroke))
 
     def take_dirty(self) -> Rect | None:
         """The region changed since the last call (None if nothing changed)."""

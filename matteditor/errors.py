@@ -36,3 +36,26 @@ class ProjectError(MatteError):
 
 class Cancelled(MatteError):
     """An operation was cancelled by the user or superseded by a newer request."""
+
+
+class Failure:
+    """An operation that failed, as handed from a worker to the one error handler:
+    the exception itself, its traceback text ("" for an expected
+    :class:`MatteError`), and the message to show."""
+
+    def __init__(self, error: BaseException, context: str = "") -> None:
+        import traceback
+
+        self.error = error
+        self.context = context       # what was being done, e.g. "Quick select"
+        self.expected = isinstance(error, MatteError)
+        self.traceback = "" if self.expected else "".join(
+            traceback.format_exception(type(error), error, error.__traceback__))
+
+    @property
+    def message(self) -> str:
+        text = str(self.error) if self.expected else f"{type(self.error).__name__}: {self.error}"
+        return f"{self.context}: {text}" if self.context else text
+
+    def __repr__(self) -> str:
+        return f"Failure({self.message!r})"

@@ -1,23 +1,17 @@
-"""Edge-aware upsampling of low-resolution alpha previews.
+"""The guided filter (He, Sun & Tang, ECCV 2010 / TPAMI 2013), colour guide.
 
-:func:`guided_filter` is He, Sun & Tang's guided filter (ECCV 2010 / TPAMI
-2013), colour guide, written with box filters: OpenCV's ximgproc has one, but
-ximgproc is in opencv-contrib, which the headless wheel this project uses does
-not ship.  :func:`preview_alpha` solves at reduced resolution and upsamples
-the alpha with the full-size photo as guide, so a preview appears at once and
-still follows the photo's edges (the "fast guided filter": coefficients
-computed at the reduced size, applied at full size).
+Written with box filters: OpenCV's ximgproc has one, but ximgproc is in
+opencv-contrib, which the headless wheel this project uses does not ship.
+:mod:`matteditor.preview` uses its coefficients for the fast guided filter
+(fitted on a reduced photo, applied at full size); quick select smooths
+GrabCut's mask with it.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import cv2
 import numpy as np
 
-from .errors import TrimapError
-from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, check_trimap, clamp_to_trimap
 
 
 def _box_mean(x: np.ndarray, radius: int) -> np.ndarray:
@@ -86,59 +80,3 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
     """
     a, b = guided_coefficients(guide, src, radius, eps)
     return (a * np.asarray(guide, np.float32)).sum(-1) + b
-
-
-class AlphaSolver(Protocol):
-    """Anything with the engine interface's ``estimate(image, trimap) -> alpha``."""
-
-    def estimate(self, image: np.ndarray, trimap: np.ndarray, **kwargs) -> np.ndarray: ...
-
-
-def _downsample_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """A pixel stays known only if its whole footprint is that label."""
-    fg = cv2.resize((trimap == FOREGROUND).astype(np.float32), size, interpolation=cv2.INTER_AREA)
-    bg = cv2.resize((trimap == BACKGROUND).astype(np.float32), size, interpolation=cv2.INTER_AREA)
-    out = np.full(fg.shape, UNKNOWN, np.uint8)
-    out[fg >= 0.999] = FOREGROUND
-    out[bg >= 0.999] = BACKGROUND
-    return out
-
-
-def preview_alpha(solver: AlphaSolver, image: np.ndarray, trimap: np.ndarray, max_side: int,
-                  *, radius: int | None = None, eps: float = 1e-4, **estimate_kwargs) -> np.ndarray:
-    """Quick alpha: solve with the long side at most ``max_side``, then guided-upsample.
-
-    Args:
-        solver: an engine (or anything with ``estimate(image, trimap, **kw)``).
-        image: float32 H x W x 3 in [0, 1].
-        trimap: uint8 H x W in {0, 128, 255}.
-        max_side: long side of the reduced solve, >= 16.
-        radius: guided-filter radius in reduced pixels (default 1).
-        eps: guided-filter regularisation.
-        estimate_kwargs: passed to ``solver.estimate`` (progress, cancel).
-    Returns:
-        float32 H x W alpha in [0, 1], exact where the trimap is known.
-    """
-    if max_side < 16:
-        raise ValueError(f"max_side must be at least 16, got {max_side}")
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise TrimapError(f"image must be H x W x 3, got shape {image.shape}")
-    check_trimap(trimap, image.shape[:2])
-    h, w = trimap.shape
-    scale = max_side / max(h, w)
-    if scale >= 1.0:
-        return solver.estimate(image, trimap, **estimate_kwargs)
-    size = (max(8, round(w * scale)), max(8, round(h * scale)))
-    small_image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    small_trimap = _downsample_trimap(trimap, size)
-    if not (small_trimap != UNKNOWN).any():
-        small_trimap = cv2.resize(trimap, size, interpolation=cv2.INTER_NEAREST)
-    small_alpha = solver.estimate(small_image, small_trimap, **estimate_kwargs)
-    # fast guided filter (He & Sun 2015): coefficients at the reduced size,
-    # upsampled; full size only sees two resizes and a multiply-add
-    r = radius if radius is not None else 1
-    a, b = guided_coefficients(small_image, small_alpha, r, eps)
-    a = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
-    b = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
-    alpha = np.einsum("hwc,hwc->hw", a, image) + b
-    return clamp_to_trimap(np.clip(alpha, 0.0, 1.0), trimap)

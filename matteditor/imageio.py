@@ -163,24 +163,15 @@ def _orientation(im: Image.Image | None, data: bytes) -> int:
     return value if 1 <= value <= 8 else 1
 
 
+#: EXIF orientation 2..8 -> how to show an H x W [x C] array as displayed (1: as stored)
+_ORIENTATIONS = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+                 5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
+                 7: lambda a: a.swapaxes(0, 1)[::-1, ::-1], 8: lambda a: np.rot90(a, 1)}
+
+
 def apply_orientation(array: np.ndarray, orientation: int) -> np.ndarray:
     """``array`` (H x W [x C]) as displayed for an EXIF orientation 1..8."""
-    a = array
-    if orientation == 2:
-        a = a[:, ::-1]
-    elif orientation == 3:
-        a = a[::-1, ::-1]
-    elif orientation == 4:
-        a = a[::-1]
-    elif orientation == 5:
-        a = a.swapaxes(0, 1)
-    elif orientation == 6:
-        a = np.rot90(a, -1)
-    elif orientation == 7:
-        a = a.swapaxes(0, 1)[::-1, ::-1]
-    elif orientation == 8:
-        a = np.rot90(a, 1)
-    return np.ascontiguousarray(a)
+    return np.ascontiguousarray(_ORIENTATIONS.get(orientation, lambda a: a)(array))
 
 
 def _needs_opencv(im: Image.Image | None) -> bool:

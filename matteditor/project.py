@@ -39,8 +39,8 @@ MAX_MANIFEST_BYTES = 1 << 20
 class SessionSettings:
     """Editor settings saved with a project (and remembered between runs)."""
 
-    engine: str = "closed-form"
-    view: int = 1                       # 1..6, see matteditor.ui.views.ViewMode
+    engine: str = ""                    # "": the default engine (matteditor.engines' policy)
+    view: int = 1                       # 1..6, see matteditor.views.ViewMode
     overlay_opacity: float = 0.5        # 0..1
     alpha_tint: float = 0.6             # 0..1
     brush_size: int = 24                # diameter in image pixels, 1..1000

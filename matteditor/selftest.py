@@ -24,7 +24,7 @@ import numpy as np
 
 from . import paths
 from .compositing import cutout_rgba
-from .engines import all_engines, create_engine
+from .engines import REFERENCE_ENGINE, all_engines, create_engine
 from .errors import MatteError
 from .foreground import estimate_foreground
 from .imageio import load_image, load_image_rgba, load_mask, load_trimap, save_image
@@ -34,7 +34,7 @@ from .trimap import UNKNOWN
 
 EXPECTATION = "selftest.json"
 REFERENCE_ALPHA = "selftest_reference_alpha.png"
-REFERENCE_ENGINE = "closed-form"
+
 
 
 def _sample_dir() -> Path:

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from .errors import TrimapError
+from .geometry import Rect
 
 BACKGROUND = 0
 UNKNOWN = 128
@@ -152,12 +153,11 @@ def _paint_segment(trimap: np.ndarray, a: np.ndarray, b: np.ndarray, r: float,
     else:
         t = np.zeros((1, 1))
     inside = (xs - a[0] - t * d[0]) ** 2 + (ys - a[1] - t * d[1]) ** 2 <= r * r
-    rows = np.flatnonzero(inside.any(axis=1))
-    if rows.size == 0:
+    box = Rect.of_mask(inside)
+    if box.empty:
         return None
-    cols = np.flatnonzero(inside.any(axis=0))
     trimap[y0:y1, x0:x1][inside] = value
-    return (x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1)
+    return (x0 + box.x0, y0 + box.y0, x0 + box.x1, y0 + box.y1)
 
 
 def flood_fill(trimap: np.ndarray, seed: tuple[int, int], value: int) -> np.ndarray:

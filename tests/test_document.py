@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matteditor.document import Change, ChangeKind, Document, History, Rect, TrimapEdit
+from matteditor.document import Change, ChangeKind, Document, History, TrimapEdit
+from matteditor.geometry import Rect
 from matteditor.errors import TrimapError
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, paint_stroke
 

@@ -10,7 +10,7 @@ from matteditor.engines import CancelToken, all_engines
 from matteditor.engines import network
 from matteditor.errors import Cancelled, WeightsError
 from matteditor.nn import DIMNet, NetConfig
-from matteditor.nn.tiling import pad_to_multiple, predict_tiled
+from matteditor.nn.windows import pad_to_multiple, predict_tiled
 from matteditor.nn.weights import save_weights
 
 

@@ -9,6 +9,7 @@ line too, and its traceback goes to the log (``-v`` shows it).
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import sys
 
@@ -34,7 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "starts; 'matteditor PHOTO [--trimap T]' opens a photo in it.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation end to end (engines, weights, reading "
+                             "and writing files) and exit; status 0 if all passed")
+    # not required=True: --self-test needs no COMMAND (run_cli checks the others)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     matte.add_parser(sub)
     engines_cmd.add_parser(sub)
     trimap_cmd.add_parser(sub)
@@ -43,10 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_cli(argv: list[str]) -> int:
-    """Run a sub-command; returns the exit status."""
-    args = build_parser().parse_args(argv)  # exits 2 on a usage error
+    """Run a sub-command (or ``--self-test``); returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on a usage error
+    if args.self_test and args.command:
+        parser.error("--self-test takes no COMMAND")
+    if not args.self_test and not args.command:
+        parser.error("the following arguments are required: COMMAND")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.self_test:
+        from ..selftest import run as self_test  # loads every engine: only when asked
+
+        return self_test()
     try:
         return args.func(args)
     except MatteError as e:
@@ -82,6 +96,15 @@ def describe_unexpected(error: Exception) -> str:
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE - 3] + "..."
     return f"unexpected {name}: {text}" if text else f"unexpected {name}"
+
+
+def unknown_command(word: str) -> str:
+    """The error message for a first word that is neither a command nor a file,
+    naming the nearest command (difflib) when there is one."""
+    near = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
+    hint = f"; did you mean '{near[0]}'?" if near else ""
+    return (f"unknown command '{word}'{hint} (commands: {', '.join(SUBCOMMANDS)}; "
+            f"to open a photo give the path of an existing file; see {PROG} --help)")
 
 
 def print_help() -> None:

@@ -1,17 +1,28 @@
-"""Alpha estimators behind one interface, and the registry of what is available.
+"""Alpha estimators behind one interface, the registry of what is available, and
+the one policy that says which engine is the default.
 
 Engines register by class; :func:`available_engines` lists those usable on
-this machine (a network engine whose weights are missing is left out).
+this machine (a network engine whose weights are missing is left out).  Engine
+names appear as literals here and in the engine classes only: the command line,
+the editor and project files ask :func:`default_engine_name`.
 """
 
 from __future__ import annotations
 
 from ..errors import EngineError
-from .base import CancelToken, Engine, EngineInfo, ProgressFn
+from .base import (Capabilities, CancelToken, Engine, EngineInfo, EngineOptions, Prediction,
+                   ProgressFn)
 from .classical import CLASSICAL_ENGINES
 from .fast_cf import FastClosedFormEngine
 
 _REGISTRY: dict[str, type[Engine]] = {}
+
+#: The default engine, best first: the first available one wins.  fast-cf gives
+#: pymatting's closed-form matte (SAD within 0.1% on eval-dev) 7x faster
+#: (docs/speed.md); the shipped network loses to it (resources/weights/MODEL_CARD.md).
+DEFAULT_ORDER = ("fast-cf", "closed-form")
+#: The engine every figure is compared with: pymatting's closed-form solver.
+REFERENCE_ENGINE = "closed-form"
 
 
 def register(cls: type[Engine]) -> type[Engine]:
@@ -45,16 +56,16 @@ def available_engines() -> dict[str, type[Engine]]:
 
 
 def default_engine_name() -> str:
-    # closed-form until a shipped network beats it on eval-dev (see
-    # resources/weights/MODEL_CARD.md: the CPU-trained weights do not yet).
+    """The engine the command line, the editor and new projects use unless told otherwise."""
     engines = available_engines()
-    for name in ("closed-form", "dim"):
+    for name in DEFAULT_ORDER:
         if name in engines:
             return name
     return next(iter(engines))
 
 
-def create_engine(name: str, device: str | None = None) -> Engine:
+def create_engine(name: str, device: str | None = None,
+                  options: EngineOptions = EngineOptions()) -> Engine:
     """Instantiate engine ``name`` on ``device`` (best available if None)."""
     engines = all_engines()
     if name not in engines:
@@ -68,8 +79,9 @@ def create_engine(name: str, device: str | None = None) -> Engine:
     if device not in devices:
         raise EngineError(f"engine {name!r} cannot use device {device!r}; it can use "
                           f"{', '.join(devices)}")
-    return cls(device=device)
+    return cls(device=device, options=options)
 
 
-__all__ = ["CancelToken", "Engine", "EngineInfo", "ProgressFn", "register", "all_engines",
-           "available_engines", "create_engine", "default_engine_name"]
+__all__ = ["Capabilities", "CancelToken", "Engine", "EngineInfo", "EngineOptions", "Prediction",
+           "ProgressFn", "register", "all_engines", "available_engines", "create_engine",
+           "default_engine_name", "DEFAULT_ORDER", "REFERENCE_ENGINE"]

@@ -1,10 +1,23 @@
-"""The one small interface every alpha estimator implements.
+"""The one small interface every alpha estimator implements: a predictor session.
 
-An :class:`Engine` turns (image, trimap) into alpha.  It reports progress
-through a callback, checks a :class:`CancelToken` between steps (raising
-:class:`~matteditor.errors.Cancelled`), and says which devices it can use.
-Engines hold their costly state (weights) themselves and are not thread-safe:
-one worker thread owns them.
+Modelled on segment-anything's predictor.  An :class:`Engine` is a session on
+one photo:
+
+- :meth:`Engine.set_image` does what depends on the photo alone (features,
+  neighbour structures, weights on the device) once;
+- :meth:`Engine.predict` answers a trimap, told which region changed since the
+  previous answer so an incremental engine redoes only that; an engine that
+  declares ``local_first`` may answer a stroke with a quick local solve first
+  (``Prediction.exact`` False), and :meth:`Engine.refine` then gives the exact
+  alpha;
+- :meth:`Engine.reset` forgets the previous answers (the photo stays).
+
+:meth:`Engine.estimate` is the one-shot convenience on top (set the image if it
+is another one, predict exactly).  What an engine can do is declared in its
+:attr:`Engine.capabilities`, never probed.  Engines are not thread-safe: one
+worker thread owns a session.  Progress goes through a callback, and a
+:class:`CancelToken` is checked between steps (raising
+:class:`~matteditor.errors.Cancelled`).
 """
 
 from __future__ import annotations
@@ -16,8 +29,9 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
-from ..errors import Cancelled, TrimapError
-from ..trimap import check_trimap, clamp_to_trimap
+from ..errors import Cancelled, EngineError, TrimapError
+from ..geometry import Rect
+from ..trimap import FOREGROUND, UNKNOWN, check_trimap, clamp_to_trimap
 
 #: progress(fraction in [0, 1], short message)
 ProgressFn = Callable[[float, str], None]
@@ -41,8 +55,48 @@ class CancelToken:
             raise Cancelled("cancelled")
 
 
-def _no_progress(fraction: float, message: str) -> None:
-    pass
+def no_progress(fraction: float, message: str) -> None:
+    """A :data:`ProgressFn` that reports nowhere."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine can do, declared by its class.
+
+    incremental: ``predict`` reuses its previous answer where the trimap did not
+        change, so telling it the changed region saves work.
+    local_first: given a changed region, ``predict`` may answer with a quick
+        solve around it (``Prediction.exact`` False) and ``refine`` then gives
+        the exact alpha.
+    preview: a solve of the photo reduced to a few hundred pixels is much
+        quicker and close to the full answer, so the editor shows one first
+        (not so for a network, whose answer at another scale differs).
+    """
+
+    incremental: bool = False
+    local_first: bool = False
+    preview: bool = True
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How the caller wants an engine to run (the same type for every engine;
+    an engine ignores what does not apply to it).
+
+    local_margin: for ``local_first`` engines, how far around a changed region
+        the quick first answer is solved (pixels); None: every answer exact.
+    memory_mb: budget for an engine's largest allocation (e.g. a direct
+        solver's factor); None: the engine's own default.
+    """
+
+    local_margin: int | None = None
+    memory_mb: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.local_margin is not None and self.local_margin < 0:
+            raise ValueError(f"local_margin must be >= 0, got {self.local_margin}")
+        if self.memory_mb is not None and self.memory_mb <= 0:
+            raise ValueError(f"memory_mb must be positive, got {self.memory_mb}")
 
 
 @dataclass(frozen=True)
@@ -51,24 +105,42 @@ class EngineInfo:
     label: str         # shown in the editor
     description: str
     devices: tuple[str, ...]
+    capabilities: Capabilities
+    note: str = ""     # a caveat shown beside the name (e.g. measured to lose to another)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """An engine's answer: float32 H x W alpha in [0, 1], exact 0/1 where the
+    trimap is known; ``exact`` False for a local first answer (see ``refine``)."""
+
+    alpha: np.ndarray
+    exact: bool = True
 
 
 class Engine(abc.ABC):
-    """Base class of alpha estimators.
+    """Base class of alpha estimators (a session on one photo).
 
-    Subclasses implement :meth:`_estimate`; :meth:`estimate` checks inputs,
-    and forces the known trimap regions to be exact in the result.
+    Subclasses implement :meth:`_predict` and, where they cache work of the
+    photo, :meth:`_set_image` / :meth:`_reset`; ``local_first`` engines also
+    :meth:`_refine`.  The public methods check inputs, handle the trivial
+    trimaps and force the known regions to be exact in every answer.
     """
 
     name: ClassVar[str]
     label: ClassVar[str]
     description: ClassVar[str] = ""
+    note: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
-    def __init__(self, device: str = "cpu") -> None:
+    def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions()) -> None:
         if device not in self.devices():
             raise ValueError(f"engine {self.name!r} cannot run on {device!r}; "
                              f"it supports {', '.join(self.devices())}")
         self.device = device
+        self.options = options
+        self._image: np.ndarray | None = None
+        self._trimap: np.ndarray | None = None   # of the last answer not yet refined
 
     @classmethod
     def devices(cls) -> tuple[str, ...]:
@@ -82,39 +154,104 @@ class Engine(abc.ABC):
 
     @classmethod
     def info(cls) -> EngineInfo:
-        return EngineInfo(cls.name, cls.label, cls.description, cls.devices())
+        return EngineInfo(cls.name, cls.label, cls.description, cls.devices(),
+                          cls.capabilities, cls.note)
+
+    # -- the session ---------------------------------------------------------
+    @property
+    def image(self) -> np.ndarray | None:
+        """The photo set with :meth:`set_image` (None before)."""
+        return self._image
+
+    def set_image(self, image: np.ndarray) -> None:
+        """Start a session on ``image`` (float32 H x W x 3 sRGB in [0, 1]; kept,
+        not copied: the caller never changes it in place)."""
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise TrimapError(f"image must be H x W x 3, got shape {image.shape}")
+        image = np.ascontiguousarray(image, dtype=np.float32)
+        self._image = image
+        self._trimap = None
+        self._set_image(image)
+
+    def reset(self) -> None:
+        """Forget the previous answers (the photo and what was computed from it stay)."""
+        self._trimap = None
+        self._reset()
+
+    def predict(self, trimap: np.ndarray, changed: Rect | None = None, *,
+                progress: ProgressFn = no_progress,
+                cancel: CancelToken | None = None) -> Prediction:
+        """Alpha for ``trimap`` (uint8 H x W in {0, 128, 255}) on the session's photo.
+
+        Args:
+            changed: the region where the trimap differs from the previous
+                ``predict``'s (None: unknown, or the first answer).  With it a
+                ``local_first`` engine may answer locally (``exact`` False).
+            progress: called with (fraction, message) now and then.
+            cancel: checked between steps; when set, raises Cancelled and the
+                session keeps its previous state.
+        """
+        image = self._require_image()
+        check_trimap(trimap, image.shape[:2])
+        if not (trimap != UNKNOWN).any():
+            raise TrimapError("the trimap has no foreground or background pixels; "
+                              "paint at least one of each")
+        cancel = cancel or CancelToken()
+        cancel.raise_if_cancelled()
+        if not (trimap == UNKNOWN).any():
+            self.reset()   # an incremental engine's last answer is no longer the previous one
+            progress(1.0, "nothing unknown")
+            return Prediction((trimap == FOREGROUND).astype(np.float32))
+        local = (changed is not None and self.capabilities.local_first
+                 and self.options.local_margin is not None)
+        alpha, exact = self._predict(trimap, changed if local else None, progress, cancel)
+        self._trimap = None if exact else trimap.copy()
+        progress(1.0, "done")
+        return Prediction(clamp_to_trimap(np.clip(alpha, 0.0, 1.0), trimap), exact)
+
+    def refine(self, *, progress: ProgressFn = no_progress,
+               cancel: CancelToken | None = None) -> np.ndarray | None:
+        """The exact alpha of the last :meth:`predict` when that answer was local
+        (float32 H x W), else None."""
+        trimap = self._trimap
+        if trimap is None:
+            return None
+        cancel = cancel or CancelToken()
+        alpha = self._refine(progress, cancel)
+        self._trimap = None
+        progress(1.0, "refined")
+        return clamp_to_trimap(np.clip(alpha, 0.0, 1.0), trimap)
 
     def estimate(self, image: np.ndarray, trimap: np.ndarray, *,
                  progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None) -> np.ndarray:
-        """Estimate alpha.
+        """One-shot: the exact alpha of ``trimap`` on ``image`` (float32 H x W in
+        [0, 1], exactly 0/1 where the trimap is known).  The photo's session work
+        is kept while the same array comes again."""
+        if image is not self._image:
+            self.set_image(image)
+        return self.predict(trimap, None, progress=progress or no_progress,
+                            cancel=cancel).alpha
 
-        Args:
-            image: float32 H x W x 3 sRGB in [0, 1].
-            trimap: uint8 H x W in {0, 128, 255}.
-            progress: called with (fraction, message) now and then.
-            cancel: checked between steps; when set, raises Cancelled.
-        Returns:
-            float32 H x W in [0, 1], exactly 0/1 where the trimap is known.
-        """
-        if image.ndim != 3 or image.shape[2] != 3:
-            raise TrimapError(f"image must be H x W x 3, got shape {image.shape}")
-        check_trimap(trimap, image.shape[:2])
-        if not (trimap != 128).any():
-            raise TrimapError("the trimap has no foreground or background pixels; "
-                              "paint at least one of each")
-        cancel = cancel or CancelToken()
-        progress = progress or _no_progress
-        cancel.raise_if_cancelled()
-        image = np.ascontiguousarray(image, dtype=np.float32)
-        if not (trimap == 128).any():
-            progress(1.0, "nothing unknown")
-            return (trimap == 255).astype(np.float32)
-        alpha = self._estimate(image, trimap, progress, cancel)
-        progress(1.0, "done")
-        return clamp_to_trimap(np.clip(alpha, 0.0, 1.0), trimap)
+    def _require_image(self) -> np.ndarray:
+        if self._image is None:
+            raise EngineError(f"{self.label}: no photo set; call set_image() first")
+        return self._image
+
+    # -- what subclasses implement --------------------------------------------
+    def _set_image(self, image: np.ndarray) -> None:
+        """Compute what depends on the photo alone (default: nothing)."""
+
+    def _reset(self) -> None:
+        """Forget cached answers (default: nothing cached)."""
 
     @abc.abstractmethod
-    def _estimate(self, image: np.ndarray, trimap: np.ndarray,
-                  progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
-        """Inputs are checked; return float H x W (clamping is done by the caller)."""
+    def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
+                 cancel: CancelToken) -> tuple[np.ndarray, bool]:
+        """Inputs are checked and some pixels are unknown; return (float H x W
+        alpha, exact).  ``changed`` is None unless a local answer is allowed.
+        Clamping is done by the caller."""
+
+    def _refine(self, progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
+        """The exact alpha after a local answer (only ``local_first`` engines give one)."""
+        raise EngineError(f"{self.label} gives no local answers to refine")

@@ -1,28 +1,29 @@
-"""Closed-form matting, fast: the torch solver of :mod:`matteditor.solvers`
-behind the engine interface.
+"""Closed-form matting, fast: the solvers of :mod:`matteditor.solvers` behind
+the engine interface.
 
-Same matte as pymatting's ``estimate_alpha_cf`` (epsilon 1e-7, radius 1),
-but the Laplacian is never built: products use box filters, only blocks
-around the unknown pixels are computed, and conjugate gradients run with a
-two-level preconditioner (Jacobi + colour-affine aggregates).
-The engine keeps a :class:`~matteditor.tiling.SolveSession` for each of the
-last two images (the editor alternates a reduced preview and the full photo),
-so re-estimating after a trimap edit re-solves only the changed tiles.
+Same matte as pymatting's ``estimate_alpha_cf`` (epsilon 1e-7, radius 1).  On
+the CPU the unknown band's system is factorised exactly (CHOLMOD, nested
+dissection); on CUDA, and for bands whose factor would not fit the memory
+budget, a matrix-free torch solver (box-filter Laplacian, two-level
+preconditioned CG) takes over.  The session is a
+:class:`~matteditor.solvers.tiled_session.SolveSession`: tiles around the
+unknown region, and after an edit only the changed tiles are solved again; with
+``EngineOptions.local_margin`` a stroke is first solved only around itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import numpy as np
 
 from ..errors import Cancelled
+from ..geometry import Rect
 from ..solvers.settings import CFSettings
-from .base import CancelToken, Engine, ProgressFn
+from .base import Capabilities, CancelToken, Engine, EngineOptions, ProgressFn
 
 log = logging.getLogger(__name__)
-
-_SESSIONS = 2   # images whose last solve is kept (preview + full size)
 
 
 def _cuda_available() -> bool:
@@ -34,70 +35,50 @@ def _cuda_available() -> bool:
 class FastClosedFormEngine(Engine):
     name = "fast-cf"
     label = "Closed-form (fast)"
-    description = ("Closed-form matting (Levin et al. 2008) with a matrix-free torch solver: "
-                   "box-filter Laplacian, two-level preconditioned CG, changed tiles only")
+    description = ("Closed-form matting (Levin et al. 2008), pymatting's matte, fast: exact "
+                   "sparse Cholesky (CHOLMOD) of the unknown band on the CPU, matrix-free "
+                   "preconditioned CG on CUDA and for bands too large; changed tiles only")
+    capabilities = Capabilities(incremental=True, local_first=True, preview=True)
 
-    def __init__(self, device: str = "cpu", settings: CFSettings = CFSettings(),
-                 local_margin: int | None = None) -> None:
-        """``local_margin``: see :class:`~matteditor.tiling.SolveSession` (None: exact solves)."""
-        super().__init__(device)
-        # imported here: it loads torch, which listing the engines does not need
-        from ..tiling import SolveSession
-
+    def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(),
+                 settings: CFSettings = CFSettings()) -> None:
+        super().__init__(device, options)
+        if options.memory_mb is not None and options.memory_mb < settings.max_factor_mb:
+            settings = dataclasses.replace(settings, max_factor_mb=options.memory_mb)
         self.settings = settings
-        self.local_margin = local_margin
-        self._new_session = lambda: SolveSession(self.settings, device,
-                                                 local_margin=self.local_margin)
-        self._sessions: list = []          # most recently used last
+        # imported here: it loads torch, which listing the engines does not need
+        from ..solvers.tiled_session import SolveSession
+
+        self.session = SolveSession(settings, device, local_margin=options.local_margin)
 
     @classmethod
     def devices(cls) -> tuple[str, ...]:
         return ("cuda", "cpu") if _cuda_available() else ("cpu",)
 
-    @property
-    def session(self):
-        """The incremental session of the last image solved (for its ``last_report``)."""
-        return self._sessions[-1] if self._sessions else None
+    def _set_image(self, image: np.ndarray) -> None:
+        self.session.set_image(image)
 
-    def _session_for(self, image: np.ndarray):
-        for i, session in enumerate(self._sessions):
-            known = session.image
-            if known.shape == image.shape and np.array_equal(known, image):
-                self._sessions.append(self._sessions.pop(i))
-                return session
-        session = self._new_session()
-        session.set_image(image)
-        self._sessions = self._sessions[-(_SESSIONS - 1):] + [session]
-        return session
+    def _reset(self) -> None:
+        self.session.reset()
 
-    def refine(self, progress: ProgressFn = lambda f, m: None,
-               cancel: CancelToken | None = None) -> np.ndarray | None:
-        """After a local solve (``local_margin`` set), the exact alpha of the last
-        ``estimate``'s image and trimap; None when that alpha was exact already."""
-        session = self.session
-        if session is None or not session.approximate:
-            return None
-        cancel = cancel or CancelToken()
-
+    def _hook(self, progress: ProgressFn, cancel: CancelToken, message: str):
         def hook(fraction: float) -> None:
             cancel.raise_if_cancelled()
-            progress(min(0.99, fraction), f"{self.label}: refining")
+            progress(min(0.99, fraction), f"{self.label}: {message}")
+        return hook
 
-        alpha = session.refine(hook)
-        progress(1.0, f"{self.label}: refined")
-        return alpha
-
-    def _estimate(self, image: np.ndarray, trimap: np.ndarray,
-                  progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
-        session = self._session_for(image)
-
-        def hook(fraction: float) -> None:
-            cancel.raise_if_cancelled()
-            progress(min(0.99, fraction), f"{self.label}: solving")
-
+    def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
+                 cancel: CancelToken) -> tuple[np.ndarray, bool]:
         progress(0.0, f"{self.label}: preparing")
         try:
-            return session.solve(trimap, hook)
+            alpha = self.session.solve(trimap, self._hook(progress, cancel, "solving"), changed)
         except Cancelled:
             log.debug("fast-cf solve cancelled")
             raise
+        return alpha, not self.session.approximate
+
+    def _refine(self, progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
+        alpha = self.session.refine(self._hook(progress, cancel, "refining"))
+        if alpha is None:   # already exact (cannot happen after a local answer)
+            alpha = self.session.solve(self._trimap)
+        return alpha

@@ -3,7 +3,7 @@
 
 Weights are the project's own (``resources/weights/``, see MODEL_CARD.md),
 loaded from safetensors only.  Large photos are processed in overlapping
-tiles over the unknown region (:mod:`matteditor.nn.tiling`), one tile in
+tiles over the unknown region (:mod:`matteditor.nn.windows`), one tile in
 memory at a time, with cancellation between tiles.  On CUDA the network runs
 in fp16; on the CPU in fp32.  Running out of GPU memory halves the tiles, then
 falls back to the CPU, with a notice (a logged warning and a progress message).
@@ -19,13 +19,14 @@ import numpy as np
 import torch
 
 from ..errors import EngineError, WeightsError
+from ..geometry import Rect
 from ..nn.fusion_inputs import classical_alphas
 from ..nn.model import STRIDE, DIMNet
-from ..nn.tiling import predict_tiled
+from ..nn.windows import predict_tiled
 from ..nn.weights import load_weights, read_metadata
 from ..paths import weights_dir
 from . import register
-from .base import CancelToken, Engine, ProgressFn
+from .base import CancelToken, Engine, EngineOptions, ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,9 @@ class _NetworkEngine(Engine):
     weights_name: ClassVar[str]
     fusion: ClassVar[int]
 
-    def __init__(self, device: str = "cpu", weights: str | Path | None = None,
-                 tile: int = 640, overlap: int = 96) -> None:
-        super().__init__(device)
+    def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(),
+                 weights: str | Path | None = None, tile: int = 640, overlap: int = 96) -> None:
+        super().__init__(device, options)
         self.weights_path = Path(weights) if weights is not None else self.default_weights()
         self.tile, self.overlap = tile, overlap
         self.model: DIMNet = load_weights(self.weights_path, device)
@@ -80,8 +81,10 @@ class _NetworkEngine(Engine):
         _, refined = self.model(img, tri, classical)
         return refined[0, 0].float().cpu().numpy()
 
-    def _estimate(self, image: np.ndarray, trimap: np.ndarray,
-                  progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
+    def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
+                 cancel: CancelToken) -> tuple[np.ndarray, bool]:
+        image = self._require_image()
+
         def on_tile(done: int, total: int) -> None:
             cancel.raise_if_cancelled()
             progress(done / max(total, 1), f"{self.label}: tile {done + 1} of {total}")
@@ -89,7 +92,7 @@ class _NetworkEngine(Engine):
         while True:
             try:
                 return predict_tiled(image, trimap, self._predict_tile, tile=self.tile,
-                                     overlap=self.overlap, stride=STRIDE, on_tile=on_tile)
+                                     overlap=self.overlap, stride=STRIDE, on_tile=on_tile), True
             except (torch.OutOfMemoryError, MemoryError):
                 notice = self._shrink_after_oom()
                 log.warning("%s", notice)

@@ -20,6 +20,7 @@ import numpy as np
 
 import scipy.sparse.linalg as spl
 
+from ..geometry import Rect
 from .cholmod import CholmodError, Factor, NotPositiveDefinite
 from .ordering import nested_dissection_postordered
 from .sparse_laplacian import build_system
@@ -61,18 +62,17 @@ def solve_direct(image: np.ndarray, fixed: np.ndarray, solve: np.ndarray, epsilo
         CholmodError: CHOLMOD missing, the factor too large, or not positive definite;
             the caller falls back to the iterative solver.
     """
-    rows_any, cols_any = np.flatnonzero(solve.any(axis=1)), np.flatnonzero(solve.any(axis=0))
-    if len(rows_any) == 0:
+    band = Rect.of_mask(solve)
+    if band.empty:
         return np.array(fixed, dtype=np.float32, copy=True)
     # work on the band's bounding box grown by the stencil's reach (2r)
     h, w = solve.shape
     reach = 2 * radius
-    y0, y1 = max(0, rows_any[0] - reach), min(h, rows_any[-1] + reach + 1)
-    x0, x1 = max(0, cols_any[0] - reach), min(w, cols_any[-1] + reach + 1)
-    box = (slice(y0, y1), slice(x0, x1))
+    grown = band.grow(reach, w, h)
+    box = grown.slices
     # numbered in nested-dissection order, upper triangle only: CHOLMOD factorises
     # the arrays as they are (a permuted copy would cost ~200 MB on 12 MP)
-    shape = (y1 - y0, x1 - x0)
+    shape = (grown.height, grown.width)
     system = build_system(image[box], fixed[box], solve[box], epsilon, radius,
                           order=lambda y, x: nested_dissection_postordered(y, x, shape, reach))
     hook(_ORDERED)
@@ -107,7 +107,7 @@ def solve_direct(image: np.ndarray, fixed: np.ndarray, solve: np.ndarray, epsilo
     log.debug("direct solve: %d pixels, %d entries, %d refining iterations", len(x),
               system.matrix.nnz, refined)
     alpha = np.array(fixed, dtype=np.float32, copy=True)    # only now: the factor is freed
-    alpha[system.rows + y0, system.cols + x0] = np.clip(x, 0.0, 1.0)
+    alpha[system.rows + grown.y0, system.cols + grown.x0] = np.clip(x, 0.0, 1.0)
     hook(1.0)
     return alpha
 

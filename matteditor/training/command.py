@@ -7,6 +7,7 @@ training loop (:mod:`.train`) is imported when the command runs.
 from __future__ import annotations
 
 import argparse
+import logging
 from dataclasses import fields
 
 from .config import TrainConfig
@@ -35,6 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from .train import train
 
+    # progress and validation scores are logged; show them unless -v asked for more
+    training_log = logging.getLogger("matteditor.training")
+    if training_log.getEffectiveLevel() > logging.INFO:
+        training_log.setLevel(logging.INFO)
     base = TrainConfig.from_file(args.config) if args.config else TrainConfig()
     cfg = base.with_overrides(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
     out = train(cfg, resume=not args.no_resume)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -69,24 +68,18 @@ def _calibration(photos: PhotoPool, count: int = 8, size: int = 128) -> torch.Te
 
 
 class _Progress:
-    """One self-overwriting status line on stderr (a log line when not a terminal)."""
+    """A progress line in the log every ``every`` steps: step, speed, time left."""
 
-    def __init__(self, total: int, start: int) -> None:
-        self.total, self.start, self.t0 = total, start, time.monotonic()
-        self.tty = sys.stderr.isatty()
+    def __init__(self, total: int, start: int, every: int = 10) -> None:
+        self.total, self.start, self.every, self.t0 = total, start, every, time.monotonic()
 
     def update(self, step: int, text: str) -> None:
+        if (step + 1) % self.every and step + 1 != self.total:
+            return
         done = step + 1 - self.start
         rate = (time.monotonic() - self.t0) / max(done, 1)
         eta = rate * (self.total - step - 1)
-        bar = "#" * int(30 * (step + 1) / self.total)
-        line = f"[{bar:<30}] {step + 1}/{self.total} {rate:.2f}s/it eta {eta / 60:.0f}m {text}"
-        if self.tty:
-            sys.stderr.write("\r" + line[:160])
-            sys.stderr.flush()
-        elif (step + 1) % 10 == 0:
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
+        log.info("step %d/%d %.2fs/it eta %.0fm %s", step + 1, self.total, rate, eta / 60, text)
 
 
 def start_run_files(out: Path, cfg: TrainConfig, step: int) -> None:
@@ -152,8 +145,7 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
     step, best_sad, elapsed0 = 0, math.inf, 0.0
     if resume and ckpt.exists():
         step, best_sad, elapsed0 = load_checkpoint(ckpt, model, optimizer)
-        log.info("resumed %s at step %d", ckpt, step)
-        print(f"resuming from {ckpt} at step {step}", file=sys.stderr)
+        log.info("resuming from %s at step %d", ckpt, step)
     start_run_files(out, cfg, step)
     val = validation_batches(source, photos, cfg.val_samples, cfg.crop, cfg.batch, cfg.fusion,
                              cfg.fusion_scale, max_band=cfg.max_band)
@@ -195,8 +187,8 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
                     best_sad = record["val_sad"]
                     save_weights(out / "weights-best.safetensors", model,
                                  info={**info, "step": str(step), "val_sad": f"{best_sad:.4f}"})
-                print(f"\nstep {step}: val SAD {record['val_sad']:.3f} MSE {record['val_mse']:.5f} "
-                      f"(best SAD {best_sad:.3f})", file=sys.stderr)
+                log.info("step %d: val SAD %.3f MSE %.5f (best SAD %.3f)", step,
+                         record["val_sad"], record["val_mse"], best_sad)
             logfile.write(json.dumps(record) + "\n")
             logfile.flush()
             if step % cfg.checkpoint_every == 0 or last:
@@ -204,6 +196,6 @@ def train(cfg: TrainConfig, resume: bool = True) -> Path:
                 save_weights(out / "weights-last.safetensors", model,
                              info={**info, "step": str(step)})
             if timed_out:
-                print(f"\nstopping after {cfg.minutes} minutes at step {step}", file=sys.stderr)
+                log.info("stopping after %s minutes at step %d", cfg.minutes, step)
                 break
     return out

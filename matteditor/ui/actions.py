@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QWidget
 
 from .theme import icon
-from .tools import Tool
-from .views import ViewMode
+from ..tools import Tool
+from ..views import ViewMode
 
 Shortcut = str | QKeySequence.StandardKey | list
 
@@ -59,3 +59,22 @@ def view_actions(parent: QWidget, on_view: Callable[[ViewMode], None]) -> dict[V
         actions[mode] = a
     actions[ViewMode.OVERLAY].setChecked(True)
     return actions
+
+
+def undo_actions(parent: QWidget, stack: QUndoStack,
+                 before: Callable[[], None]) -> tuple[QAction, QAction]:
+    """Undo and redo actions on ``stack`` that call ``before`` first (the canvas
+    ends a stroke in progress, so Ctrl+Z mid-stroke undoes that whole stroke)."""
+    def step(go: Callable[[], None]) -> Callable[[], None]:
+        return lambda: (before(), go())
+
+    undo = make_action(parent, "&Undo", step(stack.undo), "Ctrl+Z", "undo")
+    redo = make_action(parent, "&Redo", step(stack.redo), ["Ctrl+Shift+Z", "Ctrl+Y"], "redo")
+    for action, can, text, changed_can, changed_text in (
+            (undo, stack.canUndo, stack.undoText, stack.canUndoChanged, stack.undoTextChanged),
+            (redo, stack.canRedo, stack.redoText, stack.canRedoChanged, stack.redoTextChanged)):
+        base = action.text()
+        action.setEnabled(can())
+        changed_can.connect(action.setEnabled)
+        changed_text.connect(lambda t, a=action, b=base: a.setText(f"{b} {t}".strip()))
+    return undo, redo

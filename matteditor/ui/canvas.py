@@ -2,10 +2,11 @@
 
 A plain QWidget with its own image->widget transform (scale, offset); it
 draws the view from the :class:`DisplayBuffer` level that suits the zoom.
-Strokes are painted straight into the document's trimap while the mouse
-moves (only the touched rectangle is recomposed), and on release the
-whole stroke becomes one :class:`TrimapEdit` (one undo step), handed to the
-window through :attr:`Canvas.edit_ready`.
+It only dispatches input and draws: a brush stroke is painted by the document
+(``begin_stroke`` / ``extend_stroke`` / ``end_stroke``), whose change events
+reach the renderer and from it this widget; the finished stroke (one undo
+step) goes to the window through :attr:`Canvas.stroke_finished`, a fill
+through :attr:`Canvas.edit_ready`.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ from __future__ import annotations
 import logging
 import math
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import (QColor, QCursor, QMouseEvent, QPainter, QPainterPath, QPen,
+from PySide6.QtGui import (QColor, QCursor, QMouseEvent, QPainter, QPen,
                            QTransform, QWheelEvent)
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QLineEdit, QPlainTextEdit,
                                QTextEdit, QWidget)
 
-from ..document import Document, Rect, TrimapEdit
-from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, flood_fill, paint_stroke
-from .gesture import SelectionGesture
+from ..document import Document, TrimapEdit
+from ..geometry import Rect
+from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, flood_fill
+from .gesture import SelectionGesture, StrokeGesture
 from .render import ViewRenderer
-from .tools import MAX_BRUSH, MIN_BRUSH, Tool
-from .views import ViewMode
+from ..tools import MAX_BRUSH, MIN_BRUSH, Tool
+from ..views import ViewMode
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,11 @@ MAX_SCALE = 64.0
 WHEEL_ZOOM = 1.0015      # per 1/8 degree of wheel rotation: 120 units = x1.2
 BACKDROP = QColor(38, 38, 40)
 _TEXT_INPUTS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
-STROKE_COLORS = {FOREGROUND: QColor(70, 220, 100, 150), BACKGROUND: QColor(240, 70, 70, 150),
-                 UNKNOWN: QColor(230, 200, 60, 150)}
 
 
 class Canvas(QWidget):
-    edit_ready = Signal(object)          # TrimapEdit, already painted into the trimap
+    edit_ready = Signal(object)          # TrimapEdit to apply (a fill)
+    stroke_finished = Signal(object)     # TrimapEdit the document already applied and recorded
     view_changed = Signal()              # zoom or pan changed
     brush_size_changed = Signal(int)
     background_moved = Signal(int, int)  # image pixels (cutout-on-image view, Alt+drag)
@@ -63,7 +63,7 @@ class Canvas(QWidget):
         self._space = False
         self._pan_from: QPointF | None = None
         self._bg_from: QPointF | None = None
-        self._stroke: _Stroke | None = None
+        self._stroke: StrokeGesture | None = None
         self._select: SelectionGesture | None = None
         self.lasso_mode = False        # quick select draws a lasso (Alt flips it per drag)
         self._fit_on_resize = True
@@ -77,7 +77,7 @@ class Canvas(QWidget):
         if self.renderer is not None:
             self.renderer.changed.disconnect(self._on_region_changed)
         self.renderer = renderer
-        self._stroke = None
+        self._stroke = None   # the old document's stroke is that document's business
         self._select = None
         if renderer is not None:
             renderer.changed.connect(self._on_region_changed)
@@ -213,13 +213,7 @@ class Canvas(QWidget):
             p.drawLine(QPointF(x, self.offset.y()), QPointF(x, self.offset.y() + h * self.scale))
         st = self._stroke
         if st is not None and renderer is not None and renderer.settings.mode is not ViewMode.OVERLAY:
-            p.save()
-            p.setTransform(self.transform())
-            pen = QPen(STROKE_COLORS[st.value], st.radius * 2, Qt.PenStyle.SolidLine,
-                       Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-            p.setPen(pen)
-            p.drawPath(st.path)
-            p.restore()
+            st.paint(p, self.transform())
         if self._select is not None:
             self._select.paint(p)
         if self._mouse is not None and self.tool.is_brush and not self._space \
@@ -335,7 +329,7 @@ class Canvas(QWidget):
             self.background_moved.emit(round(d.x()), round(d.y()))
         elif self._stroke is not None and event.button() == Qt.MouseButton.LeftButton:
             self._continue_stroke(event.position())
-            self._end_stroke()
+            self.finish_stroke()
         elif self._select is not None and event.button() == Qt.MouseButton.LeftButton:
             self._select.add(event.position())
             self._end_selection()
@@ -346,31 +340,36 @@ class Canvas(QWidget):
         if doc is None:
             return
         value = self.tool.label(doc.default_label, self.fill_label)
-        self._stroke = _Stroke(doc.trimap.copy(), value, self.brush_size / 2)
-        self._stroke.add(self.widget_to_image(pos), doc, self.renderer)
-        self.update()
+        label = {FOREGROUND: "Foreground stroke", BACKGROUND: "Background stroke"}.get(
+            value, "Edge stroke" if self.tool is Tool.EDGE else "Unknown stroke")
+        doc.begin_stroke(value, self.brush_size / 2, label)
+        self._stroke = StrokeGesture(value, self.brush_size / 2)
+        self._continue_stroke(pos)
 
     def _continue_stroke(self, pos: QPointF) -> None:
         st, doc = self._stroke, self.document
         if st is None or doc is None:
             return
-        dirty = st.add(self.widget_to_image(pos), doc, self.renderer)
+        if not doc.stroke_active:      # ended under us (undo, a new photo)
+            self._stroke = None
+            return
+        point = self.widget_to_image(pos)
+        st.add(point)
+        dirty = doc.extend_stroke(point)
         if dirty is not None and (self.renderer is None or
                                   self.renderer.settings.mode is not ViewMode.OVERLAY):
+            # views other than the overlay draw the stroke's path on top
             self.update(self.image_rect_to_widget(dirty).toAlignedRect().adjusted(-2, -2, 2, 2))
 
-    def _end_stroke(self) -> None:
+    def finish_stroke(self) -> None:
+        """End the stroke in progress, if any (release, or before undo)."""
         st, doc, self._stroke = self._stroke, self.document, None
+        if st is None or doc is None:
+            return
         self.update()
-        if st is None or doc is None or st.rect is None:
-            return
-        rs = st.rect.slices
-        before, after = st.before[rs], doc.trimap[rs]
-        if np.array_equal(before, after):
-            return
-        label = {FOREGROUND: "Foreground stroke", BACKGROUND: "Background stroke"}.get(
-            st.value, "Edge stroke" if self.tool is Tool.EDGE else "Unknown stroke")
-        self.edit_ready.emit(TrimapEdit(st.rect, before.copy(), after.copy(), label))
+        edit = doc.end_stroke()
+        if edit is not None:
+            self.stroke_finished.emit(edit)
 
     def _end_selection(self) -> None:
         sel, doc, self._select = self._select, self.document, None
@@ -392,35 +391,3 @@ class Canvas(QWidget):
         edit = TrimapEdit.between(doc.trimap, filled, "Fill")
         if edit is not None:
             self.edit_ready.emit(edit)
-
-
-class _Stroke:
-    """A stroke in progress: the trimap before it, the points so far, what it touched."""
-
-    def __init__(self, before: np.ndarray, value: int, radius: float) -> None:
-        self.before = before
-        self.value = value
-        self.radius = radius
-        self.rect: Rect | None = None
-        self.path = QPainterPath()
-        self._last: tuple[float, float] | None = None
-
-    def add(self, point: tuple[float, float], doc: Document,
-            renderer: ViewRenderer | None) -> Rect | None:
-        """Paint the segment from the previous point; returns the touched rect."""
-        pts = [point] if self._last is None else [self._last, point]
-        if self._last is None:
-            self.path.moveTo(*point)
-            self.path.lineTo(point[0] + 0.01, point[1])
-        else:
-            self.path.lineTo(*point)
-        self._last = point
-        box = paint_stroke(doc.trimap, pts, self.radius, self.value)
-        if box is None:
-            return None
-        rect = Rect(*box)
-        self.rect = rect.union(self.rect)
-        if renderer is not None and renderer.settings.mode.regional:
-            renderer.refresh(rect)
-        return rect
-

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
-from ..document import Rect
+from ..geometry import Rect
 from .qimage import rgb_image
 
 MIN_LEVEL_SIDE = 256

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBo
 from .. import compositing
 from ..document import Document
 from ..errors import ExportError
-from .views import Compositor, ViewSettings
+from ..views import Compositor, ViewSettings
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from ..document import Document
 from ..errors import ExportError, MatteError
 from ..imageio import save_image
 from .export_dialog import ExportKind, ExportOptions, export_pixels
-from .views import Compositor, ViewSettings
+from ..views import Compositor, ViewSettings
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
 from .. import compositing
 from ..document import Document
@@ -19,13 +18,13 @@ from ..project import (PROJECT_SUFFIX, Project, load_project, photo_outside_fold
                        save_project)
 from . import settings as prefs
 from .commands import commit_existing
+from .context import EditorContext
 from .export_dialog import ExportDialog, ExportKind, ExportOptions
 from .exporter import Exporter
-from .qimage import rgba8_to_qimage, to_uint8
-from .views import ViewMode
+from ..compositing import to_uint8
+from .qimage import rgba8_to_qimage
+from ..views import ViewMode
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ OPEN_FILTER = f"Photos and projects (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.web
 
 
 class FileController:
-    def __init__(self, window: "MainWindow") -> None:
+    def __init__(self, window: EditorContext) -> None:
         self.w = window
         self.project_path: Path | None = None
         self.exporter = Exporter(window)
@@ -44,13 +43,12 @@ class FileController:
 
     def _error(self, title: str, error: Exception) -> None:
         log.info("%s: %s", title, error)
-        self.w.statusBar().showMessage(f"{title}: {error}")
+        self.w.show_status(f"{title}: {error}")
         QMessageBox.warning(self.w, title, str(error))
 
     def _refocus(self) -> None:
         """Give the keyboard back to the canvas after a dialog (some window managers don't)."""
-        self.w.activateWindow()
-        self.w.canvas.setFocus()
+        self.w.focus_canvas()
 
     def _folder(self) -> str:
         doc = self.w.document
@@ -83,7 +81,7 @@ class FileController:
         self.project_path = None
         self.w.set_document(document)
         self._remember(path)
-        self.w.statusBar().showMessage(f"Opened {path.name}")
+        self.w.show_status(f"Opened {path.name}")
         return True
 
     def open_project(self, path: Path, remember: bool = True, trusted: bool = False) -> bool:
@@ -99,13 +97,13 @@ class FileController:
             return False
         if not trusted and photo_outside_folder(project, path) \
                 and not self._allow_outside_photo(project, path):
-            self.w.statusBar().showMessage(f"Did not open {Path(path).name}")
+            self.w.show_status(f"Did not open {Path(path).name}")
             return False
         relocated = project.photo_missing
         if relocated:
             project = self._locate_photo(project, path)
             if project is None:
-                self.w.statusBar().showMessage(f"Did not open {Path(path).name}")
+                self.w.show_status(f"Did not open {Path(path).name}")
                 return False
         try:
             document = Document(project.load_photo(), project.trimap, path=project.image_path)
@@ -118,7 +116,7 @@ class FileController:
             self._remember(path)
         if relocated:  # the project file still names the old place: save to update it
             self.w.undo_stack.resetClean()
-            self.w.statusBar().showMessage(
+            self.w.show_status(
                 f"Opened {Path(path).name} with the photo {project.image_path.name}; "
                 "save the project to remember where the photo is now")
         return True
@@ -160,11 +158,11 @@ class FileController:
         if orphan is None:
             orphans = store.orphans()
             if not orphans:
-                self.w.statusBar().showMessage("There is no autosaved work to recover")
+                self.w.show_status("There is no autosaved work to recover")
                 return False
             orphan = orphans[0]
         if not store.adopt(orphan):
-            self.w.statusBar().showMessage("That autosaved session was reopened by another "
+            self.w.show_status("That autosaved session was reopened by another "
                                            "matteditor window")
             return False
         ok = self.open_project(store.path, remember=False, trusted=True)
@@ -178,8 +176,7 @@ class FileController:
     def _remember(self, path: Path) -> None:
         prefs.add_recent_file(self.w.qs, path)
 
-    def fill_recent_menu(self) -> None:
-        menu = self.w.recent_menu
+    def fill_recent_menu(self, menu: QMenu) -> None:
         menu.clear()
         for p in prefs.recent_files(self.w.qs):
             menu.addAction(p, lambda p=p: self.open_path(Path(p)))
@@ -237,7 +234,7 @@ class FileController:
         self.w.undo_stack.setClean()
         self.w.recovery.discard()
         self._remember(path)
-        self.w.statusBar().showMessage(f"Saved {path.name}")
+        self.w.show_status(f"Saved {path.name}")
         return True
 
     # -- trimap, background ------------------------------------------------------------------------
@@ -280,7 +277,7 @@ class FileController:
         except MatteError as e:
             self._error("Could not use the mask", e)
             return False
-        self.w.quick.from_mask(mask)
+        self.w.trimap_from_mask(mask)
         return True
 
     def background_dialog(self) -> None:
@@ -360,7 +357,7 @@ class FileController:
         except MatteError as e:
             self._error("Export failed", e)
             return False
-        self.w.statusBar().showMessage(f"Exporting {options.path.name}…")
+        self.w.show_status(f"Exporting {options.path.name}…")
         return True
 
     @property
@@ -376,19 +373,19 @@ class FileController:
         self.w.qs.setValue("files/export_kind", options.kind.suffix)
         if options.kind is not ExportKind.TRIMAP:  # (always 8 bits)
             self.w.qs.setValue("files/export_bits", options.bits)
-        self.w.statusBar().showMessage(f"Exported {options.path}")
+        self.w.show_status(f"Exported {options.path}")
 
     def copy_cutout(self) -> bool:
         doc = self.w.document
         if doc is None or doc.alpha is None:
-            self.w.statusBar().showMessage("No matte to copy yet")
+            self.w.show_status("No matte to copy yet")
             return False
         problem = self._not_ready(ExportKind.CUTOUT_RAW)  # a preview is not copied either
         if problem is not None:
-            self.w.statusBar().showMessage(f"Not copied: {problem}")
+            self.w.show_status(f"Not copied: {problem}")
             return False
         fg = doc.foreground if doc.foreground is not None else doc.image
         rgba = to_uint8(compositing.cutout_rgba(fg, doc.alpha))
         QGuiApplication.clipboard().setImage(rgba8_to_qimage(rgba))
-        self.w.statusBar().showMessage("Cutout copied to the clipboard")
+        self.w.show_status("Cutout copied to the clipboard")
         return True

@@ -1,4 +1,5 @@
-"""The quick-select drag: a box or a lasso drawn on the canvas, turned into image pixels."""
+"""Gestures drawn on the canvas: the quick-select drag (a box or a lasso, turned
+into image pixels) and the path of a brush stroke in progress."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ import math
 from typing import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+
+from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN
 
 SNAP_PX = 6    # box edges this close (screen px) to the photo's edge snap to it
 MIN_SIDE = 3   # image pixels; smaller boxes are clicks, ignored
 
-Rect = tuple[int, int, int, int]   # x, y, width, height
+STROKE_COLORS = {FOREGROUND: QColor(70, 220, 100, 150), BACKGROUND: QColor(240, 70, 70, 150),
+                 UNKNOWN: QColor(230, 200, 60, 150)}
+
+Rect = tuple[int, int, int, int]   # x, y, width, height (GrabCut's box)
 Points = list[tuple[float, float]]
 
 
@@ -63,3 +69,30 @@ class SelectionGesture:
         if self.lasso and len(pts) >= 3:
             return None, pts
         return (x0, y0, x1 - x0, y1 - y0), None
+
+
+class StrokeGesture:
+    """The path of a brush stroke in progress, in image coordinates (the document
+    paints the trimap; views other than the overlay show this path on top)."""
+
+    def __init__(self, value: int, radius: float) -> None:
+        self.value = value
+        self.radius = radius
+        self.path = QPainterPath()
+        self._started = False
+
+    def add(self, point: tuple[float, float]) -> None:
+        if not self._started:
+            self._started = True
+            self.path.moveTo(*point)
+            self.path.lineTo(point[0] + 0.01, point[1])
+        else:
+            self.path.lineTo(*point)
+
+    def paint(self, p: QPainter, transform: QTransform) -> None:
+        p.save()
+        p.setTransform(transform)
+        p.setPen(QPen(STROKE_COLORS[self.value], self.radius * 2, Qt.PenStyle.SolidLine,
+                      Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        p.drawPath(self.path)
+        p.restore()

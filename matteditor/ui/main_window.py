@@ -12,35 +12,36 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QCheckBox, QDockWidget, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QPushButton, QScrollArea, QToolBar)
+from PySide6.QtWidgets import (QCheckBox, QDockWidget, QLabel, QMainWindow, QProgressBar,
+                               QPushButton, QScrollArea, QToolBar)
 
 from ..document import Document
-from ..engines import available_engines, create_engine
+from ..engines import available_engines, default_engine_name
+from ..live import EngineFactory, registry_factory
 from ..project import SessionSettings
 from ..trimap import resize_band
 from . import settings as prefs
-from .actions import make_action, tool_actions, view_actions
+from .actions import make_action, tool_actions, undo_actions, view_actions
 from .canvas import Canvas
 from .commands import commit, commit_existing
+from .failures import FailureNotifier
 from .files import FileController
 from .help_dialog import ShortcutsDialog
 from .recovery import RecoveryStore
 from .render import ViewRenderer
-from .quick_tool import QuickSelectTool
+from .selection import QuickSelectTool
 from .side_panel import SidePanel
 from .solve import SolveController
 from .theme import icon
-from .tools import Tool, grow_brush, shrink_brush
-from .views import ViewMode, ViewSettings
-from .worker import EngineFactory
+from ..tools import Tool, grow_brush, shrink_brush
+from ..views import ViewMode, ViewSettings
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 30_000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine_factory: EngineFactory = create_engine,
+    def __init__(self, engine_factory: EngineFactory = registry_factory,
                  settings: QSettings | None = None, recovery: RecoveryStore | None = None,
                  preview_side: int = 320) -> None:
         super().__init__()
@@ -49,7 +50,7 @@ class MainWindow(QMainWindow):
         self.qs = settings if settings is not None else prefs.open_settings()
         self.recovery = recovery or RecoveryStore()
         self.document: Document | None = None
-        self._error_box: QMessageBox | None = None
+        self.show_failure = FailureNotifier(self).show
         self.renderer: ViewRenderer | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -64,21 +65,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._connect()
         self._apply_session(prefs.load_session_settings(self.qs))
-        band = str(self.qs.value("quickselect/band", ""))
-        if band.isdigit():  # the spin box clamps it to its range
-            self.panel.band_spin.setValue(int(band))
-        for key, box in self._remembered_checks().items():
-            value = self.qs.value(key)
-            if value is not None:
-                box.setChecked(str(value).lower() in ("true", "1"))
-        geometry = self.qs.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
-        state = self.qs.value("window/state")
-        if state is not None:
-            self.restoreState(state)
+        prefs.restore_window(self.qs, self, self.panel.band_spin, self._remembered_checks())
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -111,13 +98,8 @@ class MainWindow(QMainWindow):
         self.act_copy = make_action(self, "&Copy cutout", f.copy_cutout, "Ctrl+Shift+C", "copy",
                                     "Copy the cutout to the clipboard")
         self.act_quit = make_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
-        self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
-        self.act_undo.setIcon(icon("undo"))
-        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.act_redo.setIcon(icon("redo"))
-        self.addActions([self.act_undo, self.act_redo])
+        self.act_undo, self.act_redo = undo_actions(self, self.undo_stack,
+                                                    before=self.canvas.finish_stroke)
         self.act_clear = make_action(self, "C&lear trimap", self.clear_trimap, "Ctrl+Shift+Delete",
                                      "clear", "Set the whole trimap back to unknown")
         self.tools = tool_actions(self, self.set_tool)
@@ -160,8 +142,8 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         m = mb.addMenu("&File")
         m.addAction(self.act_open)
-        self.recent_menu = m.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
+        recent = m.addMenu("Open &recent")
+        recent.aboutToShow.connect(lambda: self.files.fill_recent_menu(recent))
         m.addActions([self.act_save, self.act_save_as])
         m.addSeparator()
         m.addActions([self.act_load_trimap, self.act_mask, self.act_export, self.act_copy])
@@ -214,6 +196,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         c, p, s = self.canvas, self.panel, self.solver
         c.edit_ready.connect(self._on_edit)
+        c.stroke_finished.connect(self._on_stroke)
         c.view_changed.connect(self._update_zoom_label)
         c.brush_size_changed.connect(p.set_brush_size)
         c.background_moved.connect(p.move_background)
@@ -227,10 +210,10 @@ class MainWindow(QMainWindow):
         p.band_requested.connect(self.change_band)
         p.lasso_changed.connect(c.set_lasso_mode)
         c.selection_made.connect(self.quick.select)
-        s.busy_changed.connect(self._on_busy)
-        s.progress.connect(self._on_progress)
-        s.status.connect(lambda text: self.statusBar().showMessage(text))
-        s.error.connect(self._on_solver_error)
+        s.busy_changed.connect(self.update_busy)
+        s.progress.connect(self.show_progress)
+        s.status.connect(self.show_status)
+        s.error.connect(self.show_failure)
 
     # -- session settings -------------------------------------------------------------
     def _remembered_checks(self) -> dict[str, QCheckBox]:
@@ -247,7 +230,7 @@ class MainWindow(QMainWindow):
                                background_color=v.background_color, split=v.split)
 
     def _apply_session(self, s: SessionSettings) -> None:
-        engine = s.engine if s.engine in available_engines() else prefs.default_engine()
+        engine = s.engine if s.engine in available_engines() else default_engine_name()
         self.solver.engine = engine
         self.panel.set_engine(engine)
         self.canvas.set_brush_size(s.brush_size)
@@ -292,6 +275,11 @@ class MainWindow(QMainWindow):
             commit(self.document, self.undo_stack, edit)
             self.quick.after_edit(self.canvas.tool)
 
+    def _on_stroke(self, edit) -> None:
+        if self.document is not None:
+            commit_existing(self.document, self.undo_stack, edit)
+            self.quick.after_edit(self.canvas.tool)
+
     def clear_trimap(self) -> None:
         if self.document is not None:
             commit_existing(self.document, self.undo_stack, self.document.clear_trimap())
@@ -333,30 +321,32 @@ class MainWindow(QMainWindow):
             self.solver.schedule()
 
     # -- solver feedback ------------------------------------------------------------------
-    def _on_busy(self, busy: bool) -> None:
-        busy = busy or self.quick.busy
+    def update_busy(self) -> None:
+        busy = self.solver.busy or self.quick.busy
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
         if busy:
             self.progress.setValue(0)
 
-    def _on_progress(self, fraction: float, message: str) -> None:
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text)
+
+    def focus_canvas(self) -> None:
+        self.activateWindow()
+        self.canvas.setFocus()
+
+    def trimap_from_mask(self, mask) -> None:
+        self.quick.from_mask(mask)
+
+    def quick_select_settings(self):
+        return self.panel.quick_select_settings()
+
+    def auto_refine(self) -> bool:
+        return self.panel.auto_refine_check.isChecked()
+
+    def show_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
         self.statusBar().showMessage(message)
-
-    def _on_solver_error(self, message: str, trace: str) -> None:
-        self.statusBar().showMessage(f"Matte failed: {message}")
-        if trace:  # unexpected: say so plainly, without blocking the editor
-            box = self._error_box  # one window, however many strokes fail in a row
-            if box is None:
-                box = self._error_box = QMessageBox(QMessageBox.Icon.Warning, "Engine error",
-                                                    "", parent=self)
-                box.setModal(False)
-            box.setText(f"The matting engine failed:\n{message}\n\n"
-                        "The editor keeps working; try another engine.")
-            box.setDetailedText(trace)
-            box.show()
-            box.raise_()
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)
@@ -385,12 +375,8 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_discard():
             event.ignore()
             return
-        self.qs.setValue("window/geometry", self.saveGeometry())
-        self.qs.setValue("window/state", self.saveState())
         prefs.save_session_settings(self.qs, self.session_settings())
-        self.qs.setValue("quickselect/band", self.panel.band_spin.value())
-        for key, box in self._remembered_checks().items():
-            self.qs.setValue(key, box.isChecked())
+        prefs.save_window(self.qs, self, self.panel.band_spin, self._remembered_checks())
         self.quick.cancel()
         self.solver.shutdown()
         self.files.exporter.wait()  # an export in progress is finished, not cut short

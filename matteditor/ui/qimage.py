@@ -7,7 +7,6 @@ arrays through this module.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from PySide6.QtGui import QImage  # noqa: F401  (must precede qimage2ndarray)
 
@@ -31,14 +30,3 @@ def rgb8_to_qimage(rgb: np.ndarray) -> QImage:
 def rgba8_to_qimage(rgba: np.ndarray) -> QImage:
     """QImage (ARGB32, straight alpha, own copy) of uint8 H x W x 4."""
     return qimage2ndarray.array2qimage(np.ascontiguousarray(rgba))
-
-
-def to_uint8(values: np.ndarray) -> np.ndarray:
-    """float32 in [0, 1] -> uint8 in [0, 255], rounded to nearest.
-
-    cv2.convertScaleAbs rounds and saturates in one threaded pass (numpy's
-    clip/scale/cast takes ~10x longer on a 12 MP photo); negative values
-    are zeroed first because it takes the absolute value.
-    """
-    v = np.asarray(values, dtype=np.float32)
-    return cv2.convertScaleAbs(np.maximum(v, 0.0), alpha=255.0)

@@ -16,9 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ..document import Change, ChangeKind, Document, Rect
+from ..document import Change, ChangeKind, Document
+from ..geometry import Rect
 from .display import DisplayBuffer
-from .views import Compositor, ViewMode, ViewSettings
+from ..views import Compositor, ViewMode, ViewSettings
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,9 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QCheckBox, QMainWindow, QSpinBox
 
-from ..engines import available_engines
+
 from ..errors import ProjectError
 from ..project import SessionSettings
 
@@ -23,20 +24,10 @@ def open_settings() -> QSettings:
     return QSettings(ORGANIZATION, APPLICATION)
 
 
-# For a first start: the matrix-free closed-form solver when it is there (same
-# matte as pymatting's, several times faster), else pymatting's closed-form.
-PREFERRED_ENGINES = ("fast-cf", "closed-form")
-
-
-def default_engine() -> str:
-    engines = available_engines()
-    return next((n for n in PREFERRED_ENGINES if n in engines), next(iter(engines)))
-
-
 def load_session_settings(qs: QSettings) -> SessionSettings:
     raw = qs.value("session/settings", "")
     if not raw:
-        return SessionSettings(engine=default_engine())
+        return SessionSettings()
     try:
         return SessionSettings.from_dict(json.loads(str(raw)), "remembered settings")
     except (ValueError, ProjectError) as e:
@@ -67,3 +58,34 @@ def add_recent_file(qs: QSettings, path: str | Path) -> list[str]:
 
 def clear_recent_files(qs: QSettings) -> None:
     qs.setValue("files/recent", "[]")
+
+
+def restore_window(qs: QSettings, window: QMainWindow, band: QSpinBox,
+                   checks: dict[str, QCheckBox]) -> None:
+    """The window's geometry and docks, the band width and the panel's remembered
+    check boxes as they were at the last exit (defaults on a first start)."""
+    value = str(qs.value("quickselect/band", ""))
+    if value.isdigit():  # the spin box clamps it to its range
+        band.setValue(int(value))
+    for key, box in checks.items():
+        checked = qs.value(key)
+        if checked is not None:
+            box.setChecked(str(checked).lower() in ("true", "1"))
+    geometry = qs.value("window/geometry")
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    else:
+        window.resize(1280, 820)
+    state = qs.value("window/state")
+    if state is not None:
+        window.restoreState(state)
+
+
+def save_window(qs: QSettings, window: QMainWindow, band: QSpinBox,
+                checks: dict[str, QCheckBox]) -> None:
+    """Remember what :func:`restore_window` restores."""
+    qs.setValue("window/geometry", window.saveGeometry())
+    qs.setValue("window/state", window.saveState())
+    qs.setValue("quickselect/band", band.value())
+    for key, box in checks.items():
+        qs.setValue(key, box.isChecked())

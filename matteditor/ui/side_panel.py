@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFormLayout, 
 
 from ..engines import available_engines
 from ..quickselect import QuickSelectSettings
-from .tools import MAX_BRUSH, MIN_BRUSH
-from .views import ViewMode, ViewSettings
+from ..tools import MAX_BRUSH, MIN_BRUSH
+from ..views import ViewMode, ViewSettings
 
 
 def _slider(lo: int, hi: int, value: int) -> QSlider:

@@ -9,9 +9,11 @@ import logging
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ..document import Change, ChangeKind, Document
-from ..engines import create_engine
+from ..engines import default_engine_name
+from ..live import EngineFactory, LiveResult, ResultKind, registry_factory
 from ..trimap import BACKGROUND, FOREGROUND
-from .worker import EngineFactory, SolveRequest, SolveWorker
+from .latest import RequestController
+from .worker import SolveRequest, SolveWorker, make_request
 
 log = logging.getLogger(__name__)
 
@@ -28,38 +30,23 @@ def wait_for_solvers() -> None:
 DEBOUNCE_MS = 40  # lets an undo burst or a fill settle into one request
 
 
-class SolveController(QObject):
+class SolveController(RequestController):
     """Owns the solver thread; one per main window."""
 
-    busy_changed = Signal(bool)
-    progress = Signal(float, str)
-    status = Signal(str)             # short state line for the status bar
-    error = Signal(str, str)         # message, traceback ("" for expected errors)
-    result_shown = Signal(bool)      # True: a preview, False: the full-resolution alpha
+    result_shown = Signal(bool)      # True: a preview or local answer, False: the final alpha
 
-    def __init__(self, engine_factory: EngineFactory = create_engine,
+    def __init__(self, engine_factory: EngineFactory = registry_factory,
                  preview_side: int = 320, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        thread = QThread()
+        thread.setObjectName("matteditor-solver")
+        super().__init__(SolveWorker(engine_factory, preview_side), thread, parent)
+        self._thread = thread
         self.document: Document | None = None
-        self.engine = "closed-form"
+        self.engine = default_engine_name()
         self.auto = True
-        self.stale_dropped = 0
         self.showing_preview = False
         self._key = 0
-        self._busy = False
-        self._in_flight: SolveRequest | None = None
-        self._thread = QThread()
-        self._thread.setObjectName("matteditor-solver")
-        self._worker = SolveWorker(engine_factory, preview_side)
-        self._worker.moveToThread(self._thread)
-        w = self._worker
-        w.progress.connect(self._on_progress)
-        w.preview_ready.connect(self._on_preview)
-        w.alpha_ready.connect(self._on_alpha)
-        w.foreground_ready.connect(self._on_foreground)
-        w.failed.connect(self._on_failed)
-        w.cancelled.connect(self._on_cancelled)
-        w.finished.connect(self._on_finished)
+        self._worker.result_ready.connect(self._on_result)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -84,7 +71,10 @@ class SolveController(QObject):
             self.schedule()
 
     def _on_change(self, change: Change) -> None:
-        if change.kind is ChangeKind.TRIMAP and self.auto:
+        # mid-stroke changes wait for the stroke's end: one request per stroke
+        edited = (change.kind is ChangeKind.STROKE
+                  or (change.kind is ChangeKind.TRIMAP and not change.in_stroke))
+        if edited and self.auto:
             self.schedule()
 
     def schedule(self) -> None:
@@ -101,11 +91,8 @@ class SolveController(QObject):
             self._clear_matte(doc)
             self.status.emit("Paint foreground (F) and background (B) to get a matte")
             return False
-        req = SolveRequest(self._key, doc.revision, doc.image, doc.trimap.copy(),
-                           doc.take_dirty(), self.engine)
-        self._in_flight = req
-        self._set_busy(True)
-        self._worker.post(req)
+        self._post(make_request(self._key, doc.revision, doc.image, doc.trimap,
+                                doc.take_dirty(), self.engine))
         return True
 
     def _clear_matte(self, doc: Document) -> None:
@@ -145,61 +132,29 @@ class SolveController(QObject):
         return False
 
     # -- results ----------------------------------------------------------------
-    def _accept(self, req: SolveRequest, alpha, foreground=None) -> bool:
+    def is_current(self, request: SolveRequest) -> bool:
+        return super().is_current(request) and request.document_key == self._key
+
+    def _on_result(self, req: SolveRequest, result: LiveResult) -> None:
         doc = self.document
+        foreground = result.foreground if result.kind is ResultKind.FOREGROUND else None
         if doc is None or req.document_key != self._key \
-                or not doc.set_result(alpha, req.revision, foreground):
-            self.stale_dropped += 1
-            log.debug("dropped stale result for revision %d", req.revision)
-            return False
-        return True
-
-    def _on_progress(self, req: SolveRequest, fraction: float, message: str) -> None:
-        if req is self._in_flight:
-            self.progress.emit(fraction, message)
-
-    def _on_preview(self, req: SolveRequest, alpha) -> None:
-        self.showing_preview = True
-        if self._accept(req, alpha):
+                or not doc.set_result(result.alpha, result.revision, foreground):
+            self._drop(req)
+            if not result.final:
+                self.showing_preview = False
+            return
+        self.showing_preview = not result.final
+        if result.kind is ResultKind.PREVIEW:
             self.status.emit("Preview matte (full resolution on its way)")
-            self.result_shown.emit(True)
-        else:
-            self.showing_preview = False
-
-    def _on_alpha(self, req: SolveRequest, alpha) -> None:
-        if self._accept(req, alpha):
-            log.info("alpha shown for revision %d", req.revision)
-            self.showing_preview = False
+        elif result.kind is ResultKind.LOCAL:
+            self.status.emit("Matte around the stroke (the whole band on its way)")
+        elif result.kind is ResultKind.EXACT:
             self.status.emit(f"Matte up to date ({req.engine})")
-            self.result_shown.emit(False)
-
-    def _on_foreground(self, req: SolveRequest, alpha, foreground) -> None:
-        if self._accept(req, alpha, foreground):
-            log.info("foreground colours shown for revision %d", req.revision)
+        else:
             self.status.emit(f"Matte and foreground colours up to date ({req.engine})")
-
-    def _on_failed(self, req: SolveRequest, message: str, trace: str) -> None:
-        # A superseded request's failure (or one for a closed photo) is old news.
-        if req is self._in_flight and req.document_key == self._key:
-            self.error.emit(message, trace)
-
-    def _on_cancelled(self, req: SolveRequest) -> None:
-        if req is self._in_flight:
-            self.status.emit("Solve cancelled")
-
-    def _on_finished(self, req: SolveRequest) -> None:
-        if req is self._in_flight:
-            self._in_flight = None
-            self._set_busy(False)
-
-    def _set_busy(self, busy: bool) -> None:
-        if busy != self._busy:
-            self._busy = busy
-            self.busy_changed.emit(busy)
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
+        if result.kind is not ResultKind.FOREGROUND:
+            self.result_shown.emit(self.showing_preview)
 
     @property
     def thread(self) -> QThread:

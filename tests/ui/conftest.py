@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, QSettings, QStandardPaths, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from matteditor.document import Document  # noqa: E402
-from matteditor.engines import create_engine  # noqa: E402
+from matteditor.engines import EngineOptions, create_engine  # noqa: E402
 from matteditor.engines.base import Engine  # noqa: E402
 from matteditor.trimap import FOREGROUND  # noqa: E402
 
@@ -27,9 +27,9 @@ class SmoothEngine(Engine):
     name = "test-smooth"
     label = "Test smooth"
 
-    def _estimate(self, image, trimap, progress, cancel):
+    def _predict(self, trimap, changed, progress, cancel):
         progress(0.5, "smoothing")
-        return cv2.GaussianBlur((trimap == FOREGROUND).astype(np.float32), (0, 0), 3)
+        return cv2.GaussianBlur((trimap == FOREGROUND).astype(np.float32), (0, 0), 3), True
 
 
 class GateEngine(SmoothEngine):
@@ -39,30 +39,30 @@ class GateEngine(SmoothEngine):
     gate = threading.Event()
     started = threading.Event()
 
-    def _estimate(self, image, trimap, progress, cancel):
+    def _predict(self, trimap, changed, progress, cancel):
         type(self).started.set()
         while not type(self).gate.wait(0.01):
             cancel.raise_if_cancelled()
         cancel.raise_if_cancelled()
-        return super()._estimate(image, trimap, progress, cancel)
+        return super()._predict(trimap, changed, progress, cancel)
 
 
 class FailingEngine(Engine):
     name = "test-fail"
     label = "Test failing"
 
-    def _estimate(self, image, trimap, progress, cancel):
+    def _predict(self, trimap, changed, progress, cancel):
         raise RuntimeError("simulated engine crash")
 
 
 TEST_ENGINES = {c.name: c for c in (SmoothEngine, GateEngine, FailingEngine)}
 
 
-def engine_factory(name: str) -> Engine:
+def engine_factory(name: str, options: EngineOptions = EngineOptions()) -> Engine:
     """Test engines by name; real registry engines otherwise."""
     if name in TEST_ENGINES:
-        return TEST_ENGINES[name]()
-    return create_engine(name)
+        return TEST_ENGINES[name](options=options)
+    return create_engine(name, options=options)
 
 
 def photo(h: int = 60, w: int = 80) -> np.ndarray:

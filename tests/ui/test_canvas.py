@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
-from matteditor.ui.tools import Tool
+from matteditor.tools import Tool
 
 from .conftest import drag, widget_point
 
@@ -21,12 +21,15 @@ def test_dragging_the_foreground_brush_paints_foreground_into_the_trimap(window)
     window.set_tool(Tool.FOREGROUND)
     window.canvas.set_brush_size(6)
     before = window.document.revision
+    steps = window.undo_stack.count()
     stroke(window, 30)
     t = window.document.trimap
     assert t[30, 40] == FOREGROUND
     assert t[30, 10] == FOREGROUND and t[30, 70] == FOREGROUND
     assert t[5, 40] == UNKNOWN  # far from the stroke
-    assert window.document.revision == before + 1  # one stroke, one change
+    # each segment is announced as painted (a new revision); the stroke is one undo step
+    assert window.document.revision > before
+    assert window.undo_stack.count() == steps + 1 and len(window.document.history) == 1
 
 
 def test_background_brush_paints_background(window):

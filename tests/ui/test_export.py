@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from matteditor.imageio import load_image_rgba, load_mask, load_trimap
 from matteditor.ui.export_dialog import ExportDialog, ExportKind, ExportOptions
-from matteditor.ui.views import ViewMode, ViewSettings
+from matteditor.views import ViewMode, ViewSettings
 
 from .test_views import solved
 
@@ -108,12 +108,13 @@ def test_export_to_an_unsupported_format_says_so_and_writes_nothing(make_window,
 
 def _preview_shown(w):
     """Deliver a reduced-resolution preview for the current revision, as the worker does."""
-    from matteditor.ui.worker import SolveRequest
+    from matteditor.live import LiveResult, ResultKind
+    from matteditor.ui.worker import make_request
 
     doc = w.document
-    req = SolveRequest(w.solver._key, doc.revision, doc.image, doc.trimap.copy(), None,
-                       w.solver.engine)
-    w.solver._on_preview(req, np.full(doc.trimap.shape, 0.5, np.float32))
+    req = make_request(w.solver._key, doc.revision, doc.image, doc.trimap, None, w.solver.engine)
+    w.solver._on_result(req, LiveResult(ResultKind.PREVIEW, doc.revision,
+                                        np.full(doc.trimap.shape, 0.5, np.float32)))
     assert w.solver.showing_preview and doc.foreground is None
 
 

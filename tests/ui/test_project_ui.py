@@ -15,7 +15,7 @@ from matteditor.document import Document
 from matteditor.imageio import save_image
 from matteditor.project import load_project
 from matteditor.ui import settings as prefs
-from matteditor.ui.views import ViewMode, ViewSettings
+from matteditor.views import ViewMode, ViewSettings
 
 from .conftest import photo
 from .test_canvas import stroke

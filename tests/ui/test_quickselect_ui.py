@@ -14,7 +14,7 @@ from matteditor.document import Document
 from matteditor.imageio import save_image
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
 from matteditor.ui import selection
-from matteditor.ui.tools import Tool
+from matteditor.tools import Tool
 
 from .conftest import drag, photo, widget_point
 

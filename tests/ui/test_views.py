@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 
 from matteditor import compositing
 from matteditor.trimap import BACKGROUND, FOREGROUND
-from matteditor.ui.views import BG_COLOR, FG_COLOR, ViewMode, ViewSettings
+from matteditor.views import BG_COLOR, FG_COLOR, ViewMode, ViewSettings
 
 from .test_worker import scribbled
 
@@ -103,7 +103,7 @@ def test_painting_in_the_overlay_view_updates_only_the_stroke_region(make_window
 
 def test_large_views_compose_off_the_ui_thread_without_losing_strokes(qtbot):
     """Whole-view recomposition on the compose thread; a stroke painted meanwhile survives."""
-    from matteditor.document import Rect
+    from matteditor.geometry import Rect
     from matteditor.ui.render import ViewRenderer
 
     doc = scribbled()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matteditor.document import Document, Rect, TrimapEdit
+from matteditor.document import Document, TrimapEdit
+from matteditor.geometry import Rect
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
 
 from .conftest import GateEngine, photo
@@ -80,9 +81,11 @@ def test_set_result_path_counts_a_stale_delivery(make_window, qtbot):
     dropped = w.solver.stale_dropped
     req_revision = doc.revision
     paint(doc, Rect(0, 50, 80, 60), BACKGROUND)
-    from matteditor.ui.worker import SolveRequest
-    stale = SolveRequest(w.solver._key, req_revision, doc.image, doc.trimap, None, "test-smooth")
-    w.solver._on_alpha(stale, np.zeros(doc.trimap.shape, np.float32))
+    from matteditor.live import LiveResult, ResultKind
+    from matteditor.ui.worker import make_request
+    stale = make_request(w.solver._key, req_revision, doc.image, doc.trimap, None, "test-smooth")
+    w.solver._on_result(stale, LiveResult(ResultKind.EXACT, req_revision,
+                                          np.zeros(doc.trimap.shape, np.float32)))
     assert w.solver.stale_dropped == dropped + 1
     assert doc.alpha_revision != req_revision or doc.alpha.any()
 
@@ -149,7 +152,7 @@ def test_repeated_engine_failures_reuse_one_error_dialog(make_window, qtbot):
 
     w = make_window(engine="test-fail", document=scribbled())
     errors = []
-    w.solver.error.connect(lambda message, trace: errors.append(message))
+    w.solver.error.connect(lambda failure: errors.append(failure.message))
     for i in range(3):
         qtbot.waitUntil(lambda: len(errors) > i and not w.solver.busy, timeout=5000)
         paint(w.document, Rect(0, 50 + i, 80, 51 + i), BACKGROUND)  # each stroke fails again
@@ -161,37 +164,40 @@ def test_repeated_engine_failures_reuse_one_error_dialog(make_window, qtbot):
 
 
 def test_a_failure_of_a_superseded_solve_is_not_reported(make_window, qtbot):
-    from matteditor.ui.worker import SolveRequest
+    from matteditor.errors import Failure
+    from matteditor.ui.worker import make_request
 
     w = make_window(document=scribbled())
     doc = w.document
     qtbot.waitUntil(lambda: doc.alpha_revision == doc.revision and not w.solver.busy)
     errors = []
-    w.solver.error.connect(lambda message, trace: errors.append(message))
-    old = SolveRequest(w.solver._key, doc.revision, doc.image, doc.trimap.copy(), None, "test-fail")
+    w.solver.error.connect(lambda failure: errors.append(failure.message))
+    old = make_request(w.solver._key, doc.revision, doc.image, doc.trimap, None, "test-fail")
     paint(doc, Rect(0, 50, 80, 60), BACKGROUND)  # a newer request replaces it
     qtbot.waitUntil(lambda: w.solver.busy or doc.alpha_revision == doc.revision)
-    w.solver._on_failed(old, "RuntimeError: simulated engine crash", "Traceback ...")
+    w.solver._on_failed(old, Failure(RuntimeError("simulated engine crash")))
     assert errors == [] and "failed" not in w.statusBar().currentMessage().lower()
     qtbot.waitUntil(lambda: doc.alpha_revision == doc.revision and not w.solver.busy)
 
 
 def test_a_local_solve_is_followed_by_the_exact_alpha(qtbot):
-    from matteditor.engines import create_engine
+    from matteditor.engines import EngineOptions, create_engine
     from matteditor.engines.base import CancelToken
-    from matteditor.ui.worker import SolveRequest, SolveWorker
+    from matteditor.live import ResultKind
+    from matteditor.ui.worker import SolveWorker, make_request
 
     h, w = 64, 200
     trimap = np.full((h, w), UNKNOWN, np.uint8)
     trimap[:20], trimap[44:] = BACKGROUND, FOREGROUND           # one long band: one tile
     image = photo(h, w)
-    worker = SolveWorker(interactive_margin=16)
+    worker = SolveWorker(options=EngineOptions(local_margin=16))
     alphas, foregrounds = [], []
-    worker.alpha_ready.connect(lambda req, alpha: alphas.append((req.revision, alpha)))
-    worker.foreground_ready.connect(lambda req, alpha, fg: foregrounds.append(alpha))
+    worker.result_ready.connect(
+        lambda req, r: (foregrounds if r.kind is ResultKind.FOREGROUND else alphas).append(
+            (req.revision, r.alpha)))
 
     def request(revision, tri, rect):
-        return SolveRequest(1, revision, image, tri, rect, "fast-cf", preview=False)
+        return make_request(1, revision, image, tri, rect, "fast-cf", preview=False)
 
     worker._run(request(1, trimap.copy(), None), CancelToken())
     assert [r for r, _ in alphas] == [1]                       # first solve: exact at once
@@ -202,4 +208,4 @@ def test_a_local_solve_is_followed_by_the_exact_alpha(qtbot):
     exact = create_engine("fast-cf").estimate(image, stroke)
     assert np.abs(alphas[-1][1] - exact).max() < 1e-5
     assert np.abs(alphas[-2][1] - exact).max() > 1e-4          # the local one was approximate
-    np.testing.assert_array_equal(foregrounds[-1], alphas[-1][1])
+    np.testing.assert_array_equal(foregrounds[-1][1], alphas[-1][1])

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from matteditor.engines.base import CancelToken
-from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap
-from matteditor.ui.preview import (PreviewSolver, guided_upsample, guided_upsample_at,
-                                   preview_size, reduce_trimap)
+import cv2
 
-from .conftest import SmoothEngine
+from matteditor.engines.base import CancelToken, Engine
+from matteditor.engines.fast_cf import FastClosedFormEngine
+from matteditor.geometry import Rect
+from matteditor.preview import (PreviewSolver, guided_upsample, guided_upsample_at,
+                                preview_size, reduce_trimap)
+from matteditor.solvers.settings import CFSettings
+from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap
+
+
+class SmoothEngine(Engine):
+    """Fast, deterministic stand-in: alpha is the blurred foreground mask."""
+
+    name = "test-smooth"
+    label = "Test smooth"
+
+    def _predict(self, trimap, changed, progress, cancel):
+        return cv2.GaussianBlur((trimap == FOREGROUND).astype(np.float32), (0, 0), 3), True
+
+
+def preview(image, trimap, max_side=160, engine=None, changed=None, solver=None):
+    if solver is None:
+        solver = PreviewSolver(engine or SmoothEngine(), max_side)
+        solver.set_image(image)
+    return solver.solve(trimap, changed, progress=lambda f, m: None, cancel=CancelToken())
 
 
 def test_preview_size_keeps_the_aspect_and_caps_the_long_side():
@@ -46,10 +66,8 @@ def test_preview_solve_is_full_size_and_exact_where_the_trimap_is_known():
     t = np.full((500, 700), UNKNOWN, np.uint8)
     t[200:300, 300:400] = FOREGROUND
     t[:20] = BACKGROUND
-    solver = PreviewSolver(max_side=160)
-    assert solver.worthwhile(image)
-    alpha = solver.solve(SmoothEngine(), image, t, progress=lambda f, m: None,
-                         cancel=CancelToken())
+    assert PreviewSolver.worthwhile(image, 160)
+    alpha = preview(image, t)
     assert alpha.shape == (500, 700)
     assert (alpha[t == FOREGROUND] == 1).all() and (alpha[t == BACKGROUND] == 0).all()
 
@@ -76,8 +94,7 @@ def test_preview_of_a_banded_trimap_is_smooth_inside_the_band():
     t = np.full((600, 800), BACKGROUND, np.uint8)
     t[150:450, 200:600] = UNKNOWN
     t[200:400, 250:550] = FOREGROUND
-    alpha = PreviewSolver(max_side=160).solve(SmoothEngine(), image, t,
-                                              progress=lambda f, m: None, cancel=CancelToken())
+    alpha = preview(image, t)
     band = t == UNKNOWN
     assert (alpha[t == FOREGROUND] == 1).all() and (alpha[t == BACKGROUND] == 0).all()
     assert 0 < alpha[band].mean() < 1 and np.isfinite(alpha).all()
@@ -89,14 +106,33 @@ def test_a_preview_after_a_local_stroke_equals_a_preview_made_afresh():
     t = np.full((600, 800), BACKGROUND, np.uint8)
     t[100:500, 150:650] = UNKNOWN
     t[200:400, 300:500] = FOREGROUND
-    kept = PreviewSolver(max_side=160)
-    first = kept.solve(SmoothEngine(), image, t, progress=lambda f, m: None, cancel=CancelToken())
+    kept = PreviewSolver(SmoothEngine(), max_side=160)
+    kept.set_image(image)
+    first = preview(image, t, solver=kept)
     stroke = t.copy()
     stroke[120:140, 170:260] = FOREGROUND          # a local stroke in the band
-    second = kept.solve(SmoothEngine(), image, stroke, progress=lambda f, m: None,
-                        cancel=CancelToken())
-    fresh = PreviewSolver(max_side=160).solve(SmoothEngine(), image, stroke,
-                                              progress=lambda f, m: None, cancel=CancelToken())
+    second = preview(image, stroke, changed=Rect.of_diff(t, stroke), solver=kept)
+    fresh = preview(image, stroke)
     assert second is not first and not np.array_equal(second, first)
     assert np.abs(second - fresh).max() < 1e-5
     assert first[130, 200] != 1.0                   # the earlier result was not written over
+
+
+def test_preview_of_a_closed_form_solve_is_close_to_the_full_solve():
+    h, w = 120, 160
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    d = np.hypot(yy - h / 2, xx - w / 2) - 35
+    alpha = np.clip(0.5 - d / 3.0, 0, 1)
+    fg = np.array([0.9, 0.5, 0.1], np.float32)
+    bg = np.stack([0.1 + 0.4 * xx / w, 0.2 + 0 * xx, 0.8 - 0.3 * yy / h], -1)
+    image = (alpha[..., None] * fg + (1 - alpha[..., None]) * bg).astype(np.float32)
+    trimap = np.full((h, w), UNKNOWN, np.uint8)
+    trimap[d < -6] = FOREGROUND
+    trimap[d > 6] = BACKGROUND
+    settings = CFSettings(threads=1)
+    full = FastClosedFormEngine(settings=settings).estimate(image, trimap)
+    quick = preview(image, trimap, max_side=64, engine=FastClosedFormEngine(settings=settings))
+    unknown = trimap == UNKNOWN
+    assert quick.shape == trimap.shape and quick.dtype == np.float32
+    assert np.all(quick[trimap == FOREGROUND] == 1) and np.all(quick[trimap == BACKGROUND] == 0)
+    assert np.abs(quick - full)[unknown].mean() < 0.01

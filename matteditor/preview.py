@@ -1,4 +1,4 @@
-"""Fast preview mattes: solve at reduced resolution, upsample edge-aware.
+"""Fast preview mattes: solve at reduced resolution, upsample edge-aware (no Qt).
 
 A closed-form solve of a 12 MP photo takes minutes; the same solve with the
 long side at ~320 px takes seconds at most.  The small alpha is brought back
@@ -7,12 +7,10 @@ of matteditor.guided_filter (colour guide, box filters, since cv2.ximgproc
 is not in the headless OpenCV wheel) are fitted on the small image and
 upsampled, so edges follow the full-resolution photo.
 
-Unlike matteditor.guided_filter.preview_alpha, the trimap reduction here
-keeps thin scribbles (a reduced pixel is known when a quarter of it was
-painted), which is what sparse strokes in the editor need, and the reduced
-photo is computed once per photo, not per request.
-
-No Qt here: the worker thread calls these functions.
+The trimap reduction keeps thin scribbles (a reduced pixel is known when a
+quarter of it was painted), which is what sparse strokes in the editor need.
+The reduced photo is computed once per photo (:meth:`PreviewSolver.set_image`),
+and the engine session that solves it is the solver's own.
 """
 
 from __future__ import annotations
@@ -22,9 +20,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..engines.base import CancelToken, Engine, ProgressFn
-from ..guided_filter import guided_coefficients
-from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap
+from .engines.base import CancelToken, Engine, ProgressFn
+from .geometry import Rect
+from .guided_filter import guided_coefficients
+from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap
 
 COVERAGE = 0.25  # a reduced pixel is known when this much of it was painted that label
 RADIUS = 1       # guided-filter window radius, in reduced pixels
@@ -87,15 +86,15 @@ def _coefficients(alpha_small: np.ndarray, image_small: np.ndarray, radius: int 
 
 
 def _evaluate_at_unknown(coef: np.ndarray, image: np.ndarray, trimap: np.ndarray,
-                         out: np.ndarray, rect: tuple[int, int, int, int]) -> None:
-    """Write the upsampled matte into ``out`` inside ``rect`` (x0, y0, x1, y1): exact
-    0/1 where the trimap is known, the guided-filter model at the unknown pixels,
-    whose coefficients cv2.remap interpolates at the pixel centres' positions in
-    the small image (mapped as cv2.resize maps them)."""
-    x0, y0, x1, y1 = rect
+                         out: np.ndarray, rect: Rect) -> None:
+    """Write the upsampled matte into ``out`` inside ``rect``: exact 0/1 where the
+    trimap is known, the guided-filter model at the unknown pixels, whose
+    coefficients cv2.remap interpolates at the pixel centres' positions in the
+    small image (mapped as cv2.resize maps them)."""
+    x0, y0 = rect.x0, rect.y0
     h, w = trimap.shape
-    sub = trimap[y0:y1, x0:x1]
-    out[y0:y1, x0:x1] = sub == FOREGROUND
+    sub = trimap[rect.slices]
+    out[rect.slices] = sub == FOREGROUND
     points = cv2.findNonZero(cv2.compare(sub, UNKNOWN, cv2.CMP_EQ))
     if points is None:
         return
@@ -118,96 +117,88 @@ def guided_upsample_at(alpha_small: np.ndarray, image_small: np.ndarray, image: 
     known ones set exactly: the same matte as ``clamp_to_trimap(guided_upsample(...))``
     for a fraction of the work when the unknown region is a band."""
     out = np.empty(trimap.shape, np.float32)
+    h, w = trimap.shape
     _evaluate_at_unknown(_coefficients(alpha_small, image_small, radius, eps), image, trimap,
-                         out, (0, 0, trimap.shape[1], trimap.shape[0]))
+                         out, Rect(0, 0, w, h))
     return out
-
-
-def _changed_box(before: np.ndarray, after: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) around the pixels (first two axes) where the arrays differ."""
-    diff = before != after
-    if diff.ndim == 3:
-        diff = diff.any(axis=2)
-    if not diff.any():
-        return None
-    x, y, bw, bh = cv2.boundingRect(diff.view(np.uint8))
-    return x, y, x + bw, y + bh
-
-
-def _union(a, b):
-    if a is None or b is None:
-        return a if b is None else b
-    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
 
 
 @dataclass
 class _Shown:
     """The last preview made, to redo only what a new request changes."""
 
-    trimap: np.ndarray   # the full-size trimap it was made for (a copy)
     coef: np.ndarray     # the small image's guided-filter coefficients
     alpha: np.ndarray    # the full-size result (handed to the UI: never written again)
 
 
 class PreviewSolver:
-    """Reduced-resolution solves for one photo; caches the reduced photo.
+    """Reduced-resolution solves of one photo with its own engine session.
 
-    After the first preview of a photo, the next one is recomputed at full
-    size only where it can differ: the pixels whose interpolated coefficients
-    changed (the small solve moves only near a local stroke) and those whose
-    trimap label changed; the rest is copied.  On a 12 MP photo this is what
+    After the first preview, the next one is recomputed at full size only where
+    it can differ: the pixels whose interpolated coefficients changed (the small
+    solve moves only near a local stroke) and the region whose trimap changed
+    (the caller says which); the rest is copied.  On a 12 MP photo this is what
     keeps stroke-to-preview near the small solve's own time.
     """
 
-    def __init__(self, max_side: int = 320) -> None:
+    def __init__(self, engine: Engine, max_side: int = 320) -> None:
+        self.engine = engine
         self.max_side = max_side
-        self._key: tuple[int, tuple[int, ...]] | None = None
-        self._cache: np.ndarray | None = None
+        self._image: np.ndarray | None = None
         self._shown: _Shown | None = None
 
-    def worthwhile(self, image: np.ndarray) -> bool:
+    @property
+    def image(self) -> np.ndarray | None:
+        """The full-size photo (None before :meth:`set_image`)."""
+        return self._image
+
+    def forget(self) -> None:
+        """Forget the last preview: the next one is computed whole."""
+        self._shown = None
+
+    @staticmethod
+    def worthwhile(image: np.ndarray, max_side: int) -> bool:
         """True if the photo is big enough for a preview to come much sooner."""
-        return max(image.shape[:2]) > 1.25 * self.max_side
+        return max(image.shape[:2]) > 1.25 * max_side
 
-    def _reduced(self, image: np.ndarray) -> np.ndarray:
-        """The reduced photo, computed once per photo (the document never changes
-        its photo in place, so identity and shape recognise it)."""
-        key = (id(image), image.shape)
-        if key != self._key or self._cache is None:
-            h, w = image.shape[:2]
-            self._cache = cv2.resize(image, preview_size(w, h, self.max_side),
-                                     interpolation=cv2.INTER_AREA)
-            self._key = key
-            self._shown = None
-        return self._cache
+    def set_image(self, image: np.ndarray) -> None:
+        """Start on ``image`` (float32 H x W x 3): reduce it once, set the engine's session."""
+        h, w = image.shape[:2]
+        self._image = image
+        self.engine.set_image(cv2.resize(image, preview_size(w, h, self.max_side),
+                                         interpolation=cv2.INTER_AREA))
+        self._shown = None
 
-    def _redo_box(self, coef: np.ndarray, trimap: np.ndarray
-                  ) -> tuple[int, int, int, int] | None:
-        """Full-size box to recompute against the last preview (None: nothing changed)."""
-        shown = self._shown
-        h, w = trimap.shape
-        box = None
-        small = _changed_box(shown.coef, coef)
-        if small is not None:
+    def _redo_box(self, coef: np.ndarray, changed: Rect | None, shape: tuple[int, int]) -> Rect:
+        """Full-size region to recompute against the last preview."""
+        h, w = shape
+        if changed is None:
+            return Rect(0, 0, w, h)
+        small = Rect.of_diff(self._shown.coef, coef)
+        box = changed
+        if not small.empty:
             # pixel X reads the coefficients at floor(s) and floor(s) + 1,
             # s = (X + 0.5) * w_small / w - 0.5: widen by one small pixel and a margin
             fx, fy = w / coef.shape[1], h / coef.shape[0]
-            box = (max(0, int((small[0] - 1) * fx) - 2), max(0, int((small[1] - 1) * fy) - 2),
-                   min(w, int((small[2] + 1) * fx) + 3), min(h, int((small[3] + 1) * fy) + 3))
-        return _union(box, _changed_box(shown.trimap, trimap))
+            grown = Rect(small.x0 - 1, small.y0 - 1, small.x1 + 1, small.y1 + 1)
+            box = grown.scaled(fx, fy, w, h).grow(3, w, h).union(changed)
+        return box
 
-    def solve(self, engine: Engine, image: np.ndarray, trimap: np.ndarray, *,
-              progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
-        """Full-size float32 H x W alpha from a reduced solve, exact where known."""
-        small = self._reduced(image)
+    def solve(self, trimap: np.ndarray, changed: Rect | None, *, progress: ProgressFn,
+              cancel: CancelToken) -> np.ndarray:
+        """Full-size float32 H x W alpha from a reduced solve, exact where known.
+
+        ``changed``: where ``trimap`` differs from the last preview's (None: not known)."""
+        image = self._image
+        small = self.engine.image
         h, w = small.shape[:2]
         small_trimap = reduce_trimap(trimap, (w, h))
-        alpha_small = engine.estimate(small, small_trimap, progress=progress, cancel=cancel)
+        alpha_small = self.engine.predict(small_trimap, progress=progress, cancel=cancel).alpha
         cancel.raise_if_cancelled()
         coef = _coefficients(alpha_small, small)
-        full = (0, 0, trimap.shape[1], trimap.shape[0])
-        box = full if self._shown is None else self._redo_box(coef, trimap)
-        if box is None:
+        full = Rect(0, 0, trimap.shape[1], trimap.shape[0])
+        box = full if self._shown is None else self._redo_box(coef, changed, trimap.shape)
+        if box.empty:
             return self._shown.alpha
         if box == full and np.count_nonzero(small_trimap == UNKNOWN) >= SPARSE_UNKNOWN * small_trimap.size:
             # mostly unknown (sparse scribbles): dense upsampling is cheaper
@@ -216,5 +207,5 @@ class PreviewSolver:
         else:
             alpha = np.empty(trimap.shape, np.float32) if box == full else self._shown.alpha.copy()
             _evaluate_at_unknown(coef, image, trimap, alpha, box)
-        self._shown = _Shown(trimap.copy(), coef, alpha)
+        self._shown = _Shown(coef, alpha)
         return alpha

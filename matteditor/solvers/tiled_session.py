@@ -19,10 +19,10 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from .document import Rect
-from .errors import TrimapError
-from .solvers.closed_form import CFSettings, Problem, solve_closed_form
-from .trimap import FOREGROUND, UNKNOWN, check_trimap
+from ..errors import TrimapError
+from ..geometry import Rect
+from ..trimap import FOREGROUND, UNKNOWN, check_trimap
+from .closed_form import CFSettings, Problem, solve_closed_form
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +150,15 @@ class SolveSession:
         self._image = np.array(image, dtype=np.float32, copy=True)
         self.reset()
 
-    def solve(self, trimap: np.ndarray,
-              hook: Callable[[float], None] | None = None) -> np.ndarray:
+    def solve(self, trimap: np.ndarray, hook: Callable[[float], None] | None = None,
+              changed: Rect | None = None) -> np.ndarray:
         """Alpha for ``trimap`` (uint8 H x W in {0, 128, 255}); float32 H x W in [0, 1].
 
         ``hook(fraction)`` is called while solving and may raise (e.g.
         Cancelled) to stop; the session then keeps its previous state.
+        ``changed``: where the trimap differs from the previous solve's (the
+        caller knows it: the document records every edit's rectangle); with
+        ``local_margin`` set, the tiles it falls in are solved only around it.
         """
         if self._image is None:
             raise TrimapError("no image set; call set_image() first")
@@ -171,7 +174,7 @@ class SolveSession:
         solve = np.zeros_like(unknown)
         dirty = local = 0
         approximate = set()
-        edit = self._edit_region(trimap)
+        edit = self._edit_region(changed, trimap.shape)
         for tile in tiles:
             rows, cols = tile.slices
             if (self._trimap is not None and tile in self._tiles
@@ -236,12 +239,9 @@ class SolveSession:
         self.last_report = SolveReport(len(self._tiles), refined, int(solve.sum()))
         return alpha.copy()
 
-    def _edit_region(self, trimap: np.ndarray) -> Rect | None:
-        """Bounding box of the trimap change grown by ``local_margin`` (None: no local solves)."""
-        if self.local_margin is None or self._trimap is None:
+    def _edit_region(self, changed: Rect | None, shape: tuple[int, int]) -> Rect | None:
+        """``changed`` grown by ``local_margin`` (None: no local solves)."""
+        if self.local_margin is None or self._trimap is None or changed is None or changed.empty:
             return None
-        changed = Rect.of_mask(self._trimap != trimap)
-        if changed.empty:
-            return None
-        h, w = trimap.shape
+        h, w = shape
         return changed.grow(self.local_margin, w, h)

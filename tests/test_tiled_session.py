@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matteditor.document import Rect
+from matteditor.geometry import Rect
 from matteditor.errors import Cancelled, TrimapError
 from matteditor.solvers.closed_form import Problem, solve_closed_form
 from matteditor.solvers.settings import CFSettings
-from matteditor.tiling import SolveSession, unknown_tiles
+from matteditor.solvers.tiled_session import SolveSession, unknown_tiles
 
 TIGHT = CFSettings(rtol=1e-9, coarse_rtol=1e-6, threads=1)
 
@@ -181,7 +181,7 @@ def test_local_mode_solves_only_near_the_edit_and_recovers_most_of_the_change():
     session, image, band, edited = long_band_session()
     before = session.solve(band)
     assert session.last_report.tiles == 1
-    local = session.solve(edited)
+    local = session.solve(edited, changed=Rect.of_diff(band, edited))
     report = session.last_report
     assert report.local_tiles == 1 and report.solved_pixels < (edited == 128).sum() / 2
     full = full_solve(image, edited)
@@ -195,7 +195,7 @@ def test_refine_after_a_local_solve_gives_the_full_solve():
     session, image, band, edited = long_band_session()
     session.solve(band)
     assert not session.approximate and session.refine() is None   # first solve: exact
-    session.solve(edited)
+    session.solve(edited, changed=Rect.of_diff(band, edited))
     assert session.approximate
     refined = session.refine()
     assert not session.approximate and session.last_report.solved_tiles == 1
@@ -208,7 +208,7 @@ def test_refine_after_a_local_solve_gives_the_full_solve():
 def test_cancelled_refine_keeps_the_local_alpha_pending():
     session, image, band, edited = long_band_session()
     session.solve(band)
-    local = session.solve(edited)
+    local = session.solve(edited, changed=Rect.of_diff(band, edited))
 
     def cancel(fraction):
         raise Cancelled()
@@ -226,5 +226,12 @@ def test_exact_mode_resolves_the_whole_changed_tile():
     session.solve(trimap)
     edited = trimap.copy()
     edited[21:27, 79:84] = 255
-    session.solve(edited)
+    session.solve(edited, changed=Rect.of_diff(trimap, edited))
     assert session.last_report.local_tiles == 0
+
+
+def test_without_the_changed_region_a_local_session_solves_exactly():
+    session, image, band, edited = long_band_session()
+    session.solve(band)
+    session.solve(edited)
+    assert not session.approximate and session.last_report.local_tiles == 0

@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..geometry import Rect
 from ..trimap import FOREGROUND, UNKNOWN
 
 #: predict(image float32 h x w x 3, trimap uint8 h x w) -> alpha float32 h x w;
@@ -29,17 +30,6 @@ def pad_to_multiple(array: np.ndarray, stride: int) -> tuple[np.ndarray, tuple[i
     pad = [(0, ph), (0, pw)] + [(0, 0)] * (array.ndim - 2)
     mode = "reflect" if h > ph and w > pw else "edge"
     return np.pad(array, pad, mode=mode), (h, w)
-
-
-def unknown_box(trimap: np.ndarray, margin: int) -> tuple[int, int, int, int] | None:
-    """(y0, y1, x0, x1) of the unknown pixels grown by ``margin``, clipped; None if none."""
-    ys = np.flatnonzero((trimap == UNKNOWN).any(axis=1))
-    xs = np.flatnonzero((trimap == UNKNOWN).any(axis=0))
-    if len(ys) == 0:
-        return None
-    h, w = trimap.shape
-    return (max(0, ys[0] - margin), min(h, ys[-1] + 1 + margin),
-            max(0, xs[0] - margin), min(w, xs[-1] + 1 + margin))
 
 
 def _starts(length: int, tile: int, overlap: int) -> list[int]:
@@ -77,11 +67,12 @@ def predict_tiled(image: np.ndarray, trimap: np.ndarray, predict: TilePredictor,
     tile = max(stride, tile - tile % stride)
     overlap = min(overlap, tile // 2)
     out = (trimap == FOREGROUND).astype(np.float32)
-    box = unknown_box(trimap, margin)
-    if box is None:
+    box = Rect.of_mask(trimap == UNKNOWN)
+    if box.empty:
         return out
-    y0, y1, x0, x1 = box
-    win_img, win_tri = image[y0:y1, x0:x1], trimap[y0:y1, x0:x1]
+    h, w = trimap.shape
+    box = box.grow(margin, w, h)
+    win_img, win_tri = image[box.slices], trimap[box.slices]
     wh, ww = win_tri.shape
     acc = np.zeros((wh, ww), np.float32)
     weight = np.zeros((wh, ww), np.float32)
@@ -102,6 +93,6 @@ def predict_tiled(image: np.ndarray, trimap: np.ndarray, predict: TilePredictor,
         acc[ty:ty + th, tx:tx + tw] += alpha * wgt
         weight[ty:ty + th, tx:tx + tw] += wgt
     covered = weight > 0
-    window = out[y0:y1, x0:x1]
+    window = out[box.slices]
     window[covered] = acc[covered] / weight[covered]
     return out

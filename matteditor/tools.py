@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN
+from .trimap import BACKGROUND, FOREGROUND, UNKNOWN
 
 MIN_BRUSH = 1
 MAX_BRUSH = 1000

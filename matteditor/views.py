@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .. import compositing
-from ..document import Document, Rect
-from ..trimap import BACKGROUND, FOREGROUND
-from .qimage import to_uint8
+from . import compositing
+from .compositing import to_uint8
+from .document import Document
+from .geometry import Rect
+from .trimap import BACKGROUND, FOREGROUND
 
 FG_COLOR = np.array([70, 220, 100], np.float32)    # painted foreground
 BG_COLOR = np.array([240, 70, 70], np.float32)     # painted background
