@@ -76,7 +76,7 @@ class LatestWinsWorker(QObject):
             try:
                 self._run(request, token)
             except Cancelled:
-                log.debug("%r cancelled", request)
+                log.debug("%s cancelled", type(request).__name__)
                 self.cancelled.emit(request)
             except Exception as e:  # noqa: BLE001 (reported, never silent)
                 failure = Failure(e)

@@ -145,6 +145,8 @@ class SolveController(RequestController):
                 self.showing_preview = False
             return
         self.showing_preview = not result.final
+        log.info("%s shown for revision %d", "foreground colours" if foreground is not None
+                 else f"{result.kind.value} alpha", result.revision)
         if result.kind is ResultKind.PREVIEW:
             self.status.emit("Preview matte (full resolution on its way)")
         elif result.kind is ResultKind.LOCAL:
