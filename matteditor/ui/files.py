@@ -69,9 +69,13 @@ class FileController:
         if not self.maybe_discard():
             return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        trimap_error: MatteError | None = None
         try:
             image = load_image(path)
-            t = load_trimap(trimap, image.shape[:2]) if trimap is not None else None
+            try:   # a bad trimap does not keep the photo from opening
+                t = load_trimap(trimap, image.shape[:2]) if trimap is not None else None
+            except MatteError as e:
+                t, trimap_error = None, e
             document = Document(image, t, path=Path(path).resolve())
         except MatteError as e:
             QApplication.restoreOverrideCursor()
@@ -82,6 +86,8 @@ class FileController:
         self.w.set_document(document)
         self._remember(path)
         self.w.show_status(f"Opened {path.name}")
+        if trimap_error is not None:
+            self._error(f"Opened {path.name} without its trimap", trimap_error)
         return True
 
     def open_project(self, path: Path, remember: bool = True, trusted: bool = False) -> bool:

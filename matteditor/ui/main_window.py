@@ -282,6 +282,7 @@ class MainWindow(QMainWindow):
 
     def clear_trimap(self) -> None:
         if self.document is not None:
+            self.quick.forget_selection()   # strokes on a cleared trimap are scribbles
             commit_existing(self.document, self.undo_stack, self.document.clear_trimap())
 
     def change_band(self, pixels: int) -> None:

@@ -190,6 +190,11 @@ class QuickSelectTool:
     def cancel(self) -> None:
         self.controller.cancel()
 
+    def forget_selection(self) -> None:
+        """The last box or lasso no longer applies (the trimap was cleared)."""
+        self.controller.forget_selection()
+        self._command = None
+
     def _settings(self):
         return self.w.quick_select_settings()
 

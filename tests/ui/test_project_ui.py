@@ -181,6 +181,22 @@ def test_a_photo_opens_with_its_trimap_as_on_the_command_line(make_window, tmp_p
     assert w.undo_stack.isClean()
 
 
+def test_a_wrong_size_trimap_still_opens_the_photo_and_says_why(make_window, tmp_path,
+                                                               monkeypatch):
+    """Issue 15, bug 3: the photo was refused along with a trimap of another size."""
+    from matteditor.trimap import UNKNOWN
+
+    save_image(tmp_path / "small.png", np.full((20, 30), UNKNOWN, np.uint8))
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append((a[1], a[2])))
+    w = make_window()
+    assert w.files.open_path(photo_file(tmp_path), tmp_path / "small.png")
+    assert w.document is not None and w.document.size == (80, 60)
+    assert (w.document.trimap == UNKNOWN).all()
+    assert len(warned) == 1 and "without its trimap" in warned[0][0]
+    assert "30x20" in warned[0][1] or "30 x 20" in warned[0][1] or "20" in warned[0][1]
+
+
 def test_start_up_offers_the_recovery_file_and_reopens_it(make_window, monkeypatch):
     from matteditor.ui.app import _offer_recovery
 

@@ -297,3 +297,19 @@ def test_panel_check_boxes_are_remembered_between_sessions(make_window):
     assert again.adaptive_check.isChecked() is not defaults[p.adaptive_check]
     assert again.lasso_check.isChecked() is not defaults[p.lasso_check]
     assert again.auto_refine_check.isChecked() is not defaults[p.auto_refine_check]
+
+
+def test_strokes_after_clearing_the_trimap_are_scribbles_not_a_quick_select(window, qtbot):
+    """Issue 15, bug 1: Clear trimap kept the old box, and the next strokes re-ran GrabCut."""
+    window.set_tool(Tool.QUICK_SELECT)
+    box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+    wait_for_steps(qtbot, window, 1)
+    window.act_clear.trigger()
+    assert (window.document.trimap == UNKNOWN).all()
+    window.set_tool(Tool.FOREGROUND)
+    c = window.canvas
+    drag(c, [widget_point(c, x, CY) for x in np.linspace(CX - 4, CX + 4, 5)])
+    qtbot.wait(200)
+    assert not window.quick.busy and not window.quick.can_refine()
+    assert window.undo_stack.undoText() == "Foreground stroke"
+    assert window.document.trimap[2, 2] == UNKNOWN      # no GrabCut filled the box's outside
