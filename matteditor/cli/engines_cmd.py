@@ -20,8 +20,9 @@ def run(args: argparse.Namespace) -> int:
     for name in sorted(engines):
         cls = engines[name]
         ok = cls.available()
-        rows.append((name, "yes" if ok else "no",
-                     ", ".join(cls.devices()), cls.description))
+        info = cls.info()
+        text = f"{info.description} [{info.note}]" if info.note else info.description
+        rows.append((name, "yes" if ok else "no", ", ".join(info.devices), text))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3])

@@ -38,6 +38,9 @@ class _NetworkEngine(Engine):
 
     weights_name: ClassVar[str]
     fusion: ClassVar[int]
+    # measured (resources/weights/MODEL_CARD.md): the CPU-trained weights lose to
+    # closed-form on eval-dev and can leave holes where alpha should be 1
+    note = "experimental: loses to closed-form (model card), may leave holes"
 
     def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(),
                  weights: str | Path | None = None, tile: int = 640, overlap: int = 96) -> None:

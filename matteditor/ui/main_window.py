@@ -38,6 +38,7 @@ from ..views import ViewMode, ViewSettings
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 30_000
+BAND_STEP = 8   # pixels the unknown band grows or shrinks by
 
 
 class MainWindow(QMainWindow):
@@ -102,6 +103,11 @@ class MainWindow(QMainWindow):
                                                     before=self.canvas.finish_stroke)
         self.act_clear = make_action(self, "C&lear trimap", self.clear_trimap, "Ctrl+Shift+Delete",
                                      "clear", "Set the whole trimap back to unknown")
+        self.act_grow_band = make_action(self, "&Grow band", lambda: self.change_band(BAND_STEP),
+                                         "Ctrl+]", tip="Widen the unknown band by 8 px (Ctrl+])")
+        self.act_shrink_band = make_action(self, "S&hrink band",
+                                           lambda: self.change_band(-BAND_STEP), "Ctrl+[",
+                                           tip="Narrow the unknown band by 8 px (Ctrl+[)")
         self.tools = tool_actions(self, self.set_tool)
         self.act_bigger = make_action(self, "Bigger brush", self._brush_bigger, "]")
         self.act_smaller = make_action(self, "Smaller brush", self._brush_smaller, "[")
@@ -123,7 +129,8 @@ class MainWindow(QMainWindow):
         self.act_help = make_action(self, "&Keyboard shortcuts", self.show_shortcuts, "F1", "help")
 
     def _build_panel(self) -> None:
-        trimap_actions = [self.act_clear, self.act_load_trimap]
+        trimap_actions = [self.act_grow_band, self.act_shrink_band, self.act_clear,
+                          self.act_load_trimap]
         self.panel = SidePanel(list(self.tools.values()), trimap_actions,
                                [self.act_refine, self.act_mask, self.act_from_matte])
         scroll = QScrollArea()
@@ -150,7 +157,8 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")
-        m.addActions([self.act_undo, self.act_redo, self.act_clear, self.act_from_matte])
+        m.addActions([self.act_undo, self.act_redo, self.act_clear, self.act_grow_band,
+                      self.act_shrink_band, self.act_from_matte])
         m = mb.addMenu("&Tools")
         m.addActions(list(self.tools.values()))
         m.addAction(self.act_refine)
@@ -207,7 +215,6 @@ class MainWindow(QMainWindow):
         p.solve_requested.connect(s.request)
         p.view_changed.connect(self._on_view_settings)
         p.background_image_requested.connect(self.files.background_dialog)
-        p.band_requested.connect(self.change_band)
         p.lasso_changed.connect(c.set_lasso_mode)
         c.selection_made.connect(self.quick.select)
         s.busy_changed.connect(self.update_busy)
@@ -267,7 +274,8 @@ class MainWindow(QMainWindow):
         has = self.document is not None
         for a in (self.act_save, self.act_save_as, self.act_load_trimap, self.act_mask,
                   self.act_refine, self.act_from_matte, self.act_export,
-                  self.act_copy, self.act_clear, self.act_solve):
+                  self.act_copy, self.act_clear, self.act_solve, self.act_grow_band,
+                  self.act_shrink_band):
             a.setEnabled(has)
 
     def _on_edit(self, edit) -> None:
@@ -308,6 +316,10 @@ class MainWindow(QMainWindow):
         self.views[settings.mode].setChecked(True)
         if self.renderer is not None:
             self.renderer.set_settings(settings)
+            if settings.mode is ViewMode.IMAGE and self.renderer.compositor.background is None:
+                self.show_status("No background image yet, so the cutout is shown on the "
+                                 "checkerboard: choose one with View ▸ Background image… "
+                                 "(Ctrl+Shift+B)")
         self.canvas.update()
 
     def _brush_bigger(self) -> None:

@@ -28,7 +28,6 @@ class SidePanel(QWidget):
     solve_requested = Signal()
     view_changed = Signal(object)        # ViewSettings
     background_image_requested = Signal()
-    band_requested = Signal(int)         # grow (+) / shrink (-) the unknown band, pixels
     lasso_changed = Signal(bool)         # quick select draws a lasso instead of a box
 
     def __init__(self, tool_actions: list[QAction], trimap_actions: list[QAction],
@@ -41,10 +40,12 @@ class SidePanel(QWidget):
         self._bg_zoom = 1.0   # background scale before rounding to the slider's percent
         layout = QVBoxLayout(self)
         layout.addWidget(self._tools_box(tool_actions))
-        layout.addWidget(self._select_box(select_actions or []))
+        # the trimap's own commands next to the brushes: visible without scrolling
+        self.trimap_box = self._trimap_box(trimap_actions)
+        layout.addWidget(self.trimap_box)
         layout.addWidget(self._engine_box())
+        layout.addWidget(self._select_box(select_actions or []))
         layout.addWidget(self._view_box())
-        layout.addWidget(self._trimap_box(trimap_actions))
         layout.addStretch(1)
 
     # -- groups ------------------------------------------------------------------
@@ -114,8 +115,11 @@ class SidePanel(QWidget):
         form = QFormLayout(box)
         self.engine_combo = QComboBox()
         for name, cls in available_engines().items():
-            self.engine_combo.addItem(cls.label, name)
-            self.engine_combo.setItemData(self.engine_combo.count() - 1, cls.description,
+            info = cls.info()
+            text = f"{info.label} ({info.note})" if info.note else info.label
+            tip = f"{info.description}. {info.note.capitalize()}." if info.note else info.description
+            self.engine_combo.addItem(text, name)
+            self.engine_combo.setItemData(self.engine_combo.count() - 1, tip,
                                           Qt.ItemDataRole.ToolTipRole)
         self.engine_combo.currentIndexChanged.connect(
             lambda i: self.engine_changed.emit(self.engine_combo.itemData(i)))
@@ -163,19 +167,17 @@ class SidePanel(QWidget):
         return box
 
     def _trimap_box(self, actions: list[QAction]) -> QGroupBox:
+        """Buttons for the trimap's actions, two to a row."""
         box = QGroupBox("Trimap")
         layout = QVBoxLayout(box)
-        for action in actions:
-            b = QPushButton(action.icon(), action.text().replace("&", ""))
-            b.clicked.connect(action.trigger)
-            layout.addWidget(b)
-        row = QHBoxLayout()
-        for text, pixels in (("Grow band", 8), ("Shrink band", -8)):
-            b = QPushButton(text)
-            b.setToolTip(f"{'Widen' if pixels > 0 else 'Narrow'} the unknown band by 8 px")
-            b.clicked.connect(lambda _=False, p=pixels: self.band_requested.emit(p))
-            row.addWidget(b)
-        layout.addLayout(row)
+        for i in range(0, len(actions), 2):
+            row = QHBoxLayout()
+            for action in actions[i:i + 2]:
+                b = QPushButton(action.icon(), action.text().replace("&", ""))
+                b.setToolTip(action.toolTip())
+                b.clicked.connect(action.trigger)
+                row.addWidget(b)
+            layout.addLayout(row)
         return box
 
     # -- state --------------------------------------------------------------------

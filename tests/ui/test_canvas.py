@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
 from matteditor.tools import Tool
@@ -186,3 +187,35 @@ def test_a_fill_click_just_outside_the_photo_fills_nothing(window):
         QTest.mouseClick(c, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                          QPoint(round(px), round(py)))
     assert (window.document.trimap == UNKNOWN).all() and window.undo_stack.count() == 0
+
+
+def test_grow_and_shrink_band_are_in_the_edit_menu_with_shortcuts(window):
+    """Issue 15, bug 4: only two panel buttons, below the fold, could resize the band."""
+    t = np.full_like(window.document.trimap, BACKGROUND)
+    t[16:44, 26:54] = UNKNOWN
+    t[20:40, 30:50] = FOREGROUND
+    window.document.replace_trimap(t)
+    edit_menu = next(a.menu() for a in window.menuBar().actions() if "Edit" in a.text())
+    texts = [a.text().replace("&", "") for a in edit_menu.actions()]
+    assert "Grow band" in texts and "Shrink band" in texts
+    assert window.act_grow_band.shortcut().toString() == "Ctrl+]"
+    unknown = int((window.document.trimap == UNKNOWN).sum())
+    window.act_grow_band.trigger()
+    grown = int((window.document.trimap == UNKNOWN).sum())
+    assert grown > unknown and window.undo_stack.undoText() == "Grow band"
+    window.act_shrink_band.trigger()
+    assert int((window.document.trimap == UNKNOWN).sum()) < grown
+
+
+def test_the_trimap_group_is_visible_without_scrolling_at_the_default_size(make_window):
+    from matteditor.document import Document
+    from .conftest import photo
+
+    w = make_window(document=Document(photo()))
+    w.resize(1280, 820)
+    QApplication.processEvents()
+    box = w.panel.trimap_box
+    scroll = next(s for s in w.findChildren(QScrollArea) if s.widget() is w.panel)
+    viewport = scroll.viewport()
+    bottom = box.mapTo(viewport, box.rect().bottomLeft()).y()
+    assert box.isVisible() and 0 < bottom <= viewport.height()

@@ -154,3 +154,33 @@ def test_fine_alt_wheel_steps_add_up_instead_of_rounding_away(make_window, qtbot
     for _ in range(30):
         alt_wheel(w.canvas, -4, 0)
     assert w.renderer.settings.background_scale == pytest.approx(0.5, abs=0.011)
+
+
+def test_the_image_view_without_a_background_image_says_how_to_pick_one(make_window, qtbot):
+    """Issue 15, bug 7: view 5 with no image looked like view 3, with no hint."""
+    w = solved(make_window, qtbot)
+    w.solver.status.disconnect()        # a late solver status must not overwrite the hint
+    QTest.keyClick(w.canvas, Qt.Key.Key_5)
+    assert w.renderer.settings.mode is ViewMode.IMAGE
+    message = w.statusBar().currentMessage()
+    assert "Background image" in message and "Ctrl+Shift+B" in message
+    w.renderer.set_background(np.zeros((*w.document.trimap.shape, 3), np.float32))
+    QTest.keyClick(w.canvas, Qt.Key.Key_3)
+    w.statusBar().clearMessage()
+    QTest.keyClick(w.canvas, Qt.Key.Key_5)
+    assert "Background image" not in w.statusBar().currentMessage()
+
+
+def test_the_engine_menu_warns_that_the_networks_lose_to_closed_form(make_window):
+    """Issue 15, bug 2: nothing hinted that the shipped network is the weaker choice."""
+    from matteditor.engines import available_engines
+
+    w = make_window()
+    combo = w.panel.engine_combo
+    texts = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
+    if "dim" not in available_engines():
+        pytest.skip("the network's weights are not installed here")
+    assert "loses to closed-form" in texts["dim"]
+    assert "loses" not in texts["fast-cf"]
+    tip = combo.itemData(combo.findData("dim"), Qt.ItemDataRole.ToolTipRole)
+    assert "holes" in tip
