@@ -219,3 +219,19 @@ class LiveMatte:
 def scaled(progress: ProgressFn, lo: float, hi: float) -> ProgressFn:
     """``progress`` with fractions mapped from [0, 1] to [lo, hi]."""
     return lambda fraction, message: progress(lo + (hi - lo) * float(fraction), message)
+
+
+def matte_once(engine: Engine, image: np.ndarray, trimap: np.ndarray, *, foreground: bool = True,
+               progress: ProgressFn = no_progress, cancel: CancelToken | None = None
+               ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The pipeline's final answer for one photo, without a preview: (alpha float32
+    H x W, foreground colours float32 H x W x 3 or None when not asked for).  The
+    command line's ``matte`` and the cluster's workers use it, with one engine
+    session kept for all their frames."""
+    live = LiveMatte(lambda name, options: engine)
+    live.set_image(image)
+    request = LiveRequest(0, trimap, None, engine.name, preview=False, foreground=foreground)
+    alpha, colours = None, None
+    for result in live.run(request, progress, cancel):
+        alpha, colours = result.alpha, result.foreground
+    return alpha, colours

@@ -9,10 +9,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engines import Engine, create_engine, default_engine_name
+from ..engines import CancelToken, Engine, ProgressFn, create_engine, default_engine_name
 from ..errors import MatteError
-from ..foreground import estimate_foreground
+from ..engines.base import no_progress
 from ..imageio import load_image, load_trimap, save_image
+from ..live import matte_once
 from . import inputs
 from .output import OutputSpec, parse_background
 from .progress import ProgressBar
@@ -38,6 +39,11 @@ with {stem} (relative to --trimap-dir, else to the image's folder); in --trimap-
 
 A .jpg output has no transparency: without --background a cutout is composited
 over white.
+
+On a Dask cluster (pip install "matteditor[cluster]"; see docs/cluster.md):
+            matteditor matte 'shots/*.jpg' -o out/ --workers 4
+            matteditor matte 'shots/*.jpg' -o out/ --scheduler tcp://host:8786
+(the workers read the inputs and write the outputs at the same paths).
 """
 
 
@@ -70,7 +76,23 @@ def add_parser(subparsers) -> None:
                    help="output format in a batch (a single -o file names its own)")
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="batch: run on a local Dask cluster of N worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="batch: run on the Dask cluster of this scheduler, "
+                            "e.g. tcp://10.0.0.5:8786 (inputs and outputs on shared storage)")
     p.set_defaults(func=run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -81,10 +103,29 @@ class Job:
     problem: str = ""
 
 
-def _spec_from(args: argparse.Namespace) -> OutputSpec:
-    backdrop = parse_background(args.background) if args.background is not None else None
-    return OutputSpec(alpha_only=args.alpha_only, decontaminate=args.decontaminate,
-                      premultiplied=args.premultiplied, bits=args.bits, backdrop=backdrop)
+@dataclass(frozen=True)
+class FrameResult:
+    """How one frame of a batch went: ``message`` is "wrote ..." or the reason it failed."""
+    ok: bool
+    message: str
+
+
+#: The output options as plain values, so that a Dask worker can rebuild the
+#: OutputSpec itself (a --background image is read from shared storage there,
+#: not shipped through the scheduler).
+SPEC_OPTIONS = ("alpha_only", "decontaminate", "premultiplied", "bits", "background")
+
+
+def spec_options(args: argparse.Namespace) -> dict:
+    return {name: getattr(args, name) for name in SPEC_OPTIONS}
+
+
+def make_spec(alpha_only: bool = False, decontaminate: bool = True, premultiplied: bool = False,
+              bits: int = 8, background: str | None = None) -> OutputSpec:
+    """The OutputSpec of these options (``background``: as given to --background)."""
+    backdrop = parse_background(background) if background is not None else None
+    return OutputSpec(alpha_only=alpha_only, decontaminate=decontaminate,
+                      premultiplied=premultiplied, bits=bits, backdrop=backdrop)
 
 
 def _trimap_for(image: Path, args: argparse.Namespace) -> Path:
@@ -136,17 +177,79 @@ def _plan(args: argparse.Namespace, batch: bool) -> list[Job]:
     return jobs
 
 
-def matte_one(engine: Engine, job: Job, spec: OutputSpec, progress=None) -> None:
-    """Load, estimate alpha (and foreground colours), render and write one output."""
+def matte_one(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn | None = None,
+              cancel: CancelToken | None = None) -> None:
+    """Load, estimate alpha (and foreground colours), render and write one output
+    (atomically: an interrupted write leaves no partial file)."""
     image = load_image(job.image)
     trimap = load_trimap(job.trimap, image.shape[:2])
-    alpha = engine.estimate(image, trimap, progress=progress)
-    foreground = None
-    if spec.needs_foreground():
-        if progress is not None:
-            progress(1.0, "estimating foreground colours")
-        foreground = estimate_foreground(image, alpha)
+    alpha, foreground = matte_once(engine, image, trimap, foreground=spec.needs_foreground(),
+                                   progress=progress or no_progress, cancel=cancel)
     save_image(job.output, spec.render(image, alpha, foreground, job.output), bits=spec.bits)
+
+
+def matte_frame(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn | None = None,
+                cancel: CancelToken | None = None) -> FrameResult:
+    """The work on one frame of a batch, the same in-process and on a Dask worker.
+
+    A MatteError (unreadable file, wrong-size trimap, ...) is a failed frame;
+    any other exception propagates: the caller decides (the in-process batch
+    reports it, a Dask task is retried once).
+    """
+    start = time.perf_counter()
+    try:
+        matte_one(engine, job, spec, progress=progress, cancel=cancel)
+    except MatteError as e:
+        return FrameResult(False, str(e))
+    return FrameResult(True, f"wrote {job.output} ({time.perf_counter() - start:.1f} s)")
+
+
+def unexpected_failure(job: Job, error: Exception) -> FrameResult:
+    """A frame that raised something other than a MatteError (a bug, a resource limit)."""
+    log.debug("unexpected error on %s", job.image, exc_info=error)
+    return FrameResult(False, f"unexpected {type(error).__name__}: {error}")
+
+
+class BatchReport:
+    """Progress lines, counts and the closing summary of a batch, whichever way it runs."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.bar = ProgressBar(total, enabled=not quiet)
+        self.failures: list[tuple[Path, str]] = []
+        self.written = self.skipped = self.done = 0
+
+    def triage(self, job: Job, overwrite: bool) -> bool:
+        """True if ``job`` needs matting; else report it done (its pairing
+        failed, or its output exists and ``overwrite`` is off)."""
+        if job.trimap is None:
+            self.frame(job, FrameResult(False, job.problem))
+        elif job.output.exists() and not overwrite:
+            self.skipped += 1
+            self.done += 1
+            self.bar.item_done(self.done, job.image.name, f"skipped, {job.output} exists")
+        else:
+            return True
+        return False
+
+    def frame(self, job: Job, result: FrameResult) -> None:
+        self.done += 1
+        if result.ok:
+            self.written += 1
+            self.bar.item_done(self.done, job.image.name, result.message)
+        else:
+            self.failures.append((job.image, result.message))
+            self.bar.item_done(self.done, job.image.name, "FAILED")
+
+    def finish(self) -> int:
+        """Print the summary and the failures; the exit status."""
+        summary = (f"matteditor: {self.written} written, {self.skipped} skipped, "
+                   f"{len(self.failures)} failed")
+        if self.skipped:
+            summary += " (existing outputs are kept; --overwrite redoes them)"
+        print(summary, file=sys.stderr)
+        for image, message in self.failures:
+            print(f"matteditor: error: {image}: {message}", file=sys.stderr)
+        return 1 if self.failures else 0
 
 
 def _note_jpeg(spec: OutputSpec, path: Path) -> None:
@@ -156,11 +259,18 @@ def _note_jpeg(spec: OutputSpec, path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    spec = _spec_from(args)
+    spec = make_spec(**spec_options(args))
     batch = inputs.is_batch(args.images, args.output)
     jobs = _plan(args, batch)
     for job in jobs[:1]:
         spec.check_path(job.output)
+    distributed = args.workers is not None or args.scheduler is not None
+    if distributed and not batch:
+        raise MatteError("--workers and --scheduler run a batch: give -o a folder "
+                         "(ending in '/') for the outputs")
+    if distributed:
+        # Imported only here: Dask is an optional extra.
+        return _load_cluster().run_batch(jobs, spec, args)
     engine = create_engine(args.engine or default_engine_name(), args.device)
     if not batch:
         job = jobs[0]
@@ -173,45 +283,39 @@ def run(args: argparse.Namespace) -> int:
     return _run_batch(engine, jobs, spec, args)
 
 
-def _run_batch(engine: Engine, jobs: list[Job], spec: OutputSpec,
-               args: argparse.Namespace) -> int:
+def _load_cluster():
+    try:
+        from . import cluster
+    except ImportError as e:
+        if (e.name or "").split(".")[0] not in ("dask", "distributed"):
+            raise
+        raise MatteError(f"--workers and --scheduler need Dask, which is not installed "
+                         f"(no module {e.name!r}): pip install \"matteditor[cluster]\"") from None
+    return cluster
+
+
+def prepare_batch(jobs: list[Job], spec: OutputSpec, args: argparse.Namespace) -> BatchReport:
+    """Create the output folder and the report of a batch."""
     try:
         Path(args.output).mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise MatteError(f"cannot create the output folder {args.output}: "
                          f"{e.strerror or e}") from None
     _note_jpeg(spec, jobs[0].output)
-    bar = ProgressBar(len(jobs), enabled=not args.quiet)
-    failures: list[tuple[Path, str]] = []
-    written = skipped = 0
-    for i, job in enumerate(jobs):
-        label = job.image.name
-        if job.trimap is None:
-            failures.append((job.image, job.problem))
-            bar.item_done(i + 1, label, "FAILED")
+    return BatchReport(len(jobs), args.quiet)
+
+
+def _run_batch(engine: Engine, jobs: list[Job], spec: OutputSpec,
+               args: argparse.Namespace) -> int:
+    report = prepare_batch(jobs, spec, args)
+    for job in jobs:
+        if not report.triage(job, args.overwrite):
             continue
-        if job.output.exists() and not args.overwrite:
-            skipped += 1
-            bar.item_done(i + 1, label, f"skipped, {job.output} exists")
-            continue
-        start = time.perf_counter()
+        done, label = report.done, job.image.name
         try:
-            matte_one(engine, job, spec, progress=lambda f, m: bar.update(i, label, f, m))
-        except MatteError as e:
-            failures.append((job.image, str(e)))
-            bar.item_done(i + 1, label, "FAILED")
-            continue
+            result = matte_frame(engine, job, spec,
+                                 progress=lambda f, m: report.bar.update(done, label, f, m))
         except Exception as e:  # a bug or resource limit: report it, keep the batch going
-            log.debug("unexpected error on %s", job.image, exc_info=True)
-            failures.append((job.image, f"unexpected {type(e).__name__}: {e}"))
-            bar.item_done(i + 1, label, "FAILED")
-            continue
-        written += 1
-        bar.item_done(i + 1, label, f"wrote {job.output} ({time.perf_counter() - start:.1f} s)")
-    summary = f"matteditor: {written} written, {skipped} skipped, {len(failures)} failed"
-    if skipped:
-        summary += " (existing outputs are kept; --overwrite redoes them)"
-    print(summary, file=sys.stderr)
-    for image, message in failures:
-        print(f"matteditor: error: {image}: {message}", file=sys.stderr)
-    return 1 if failures else 0
+            result = unexpected_failure(job, e)
+        report.frame(job, result)
+    return report.finish()
