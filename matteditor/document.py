@@ -17,15 +17,17 @@ diff is built from the stroke's own region, never from a copy of the trimap.
 from __future__ import annotations
 
 import enum
-from collections import deque
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from .edges import EdgeAdjustments, decontaminate
 from .errors import TrimapError
 from .geometry import Rect
+from .history import History
 from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, check_trimap, paint_stroke
 
 
@@ -56,7 +58,7 @@ class ChangeKind(enum.Enum):
     IMAGE = "image"        # a new photo (everything else is reset)
     TRIMAP = "trimap"      # trimap pixels changed inside ``rect``
     STROKE = "stroke"      # a stroke ended: its pixels (``rect``) came as TRIMAP changes
-    ALPHA = "alpha"        # a new alpha (and maybe foreground) arrived
+    ALPHA = "alpha"        # a new alpha (and maybe foreground) arrived, or new edge adjustments
     HISTORY = "history"    # undo/redo availability changed
 
 
@@ -94,62 +96,15 @@ class _Stroke:
         self.rect, self.before = grown, before
 
 
-class History:
-    """Bounded undo/redo of trimap edits, capped by memory and by count.
+@dataclass(frozen=True)
+class Matte:
+    """The matte as shown and exported: the engine's alpha with the document's edge
+    adjustments applied (float32 H x W), and the cutout's colours with its
+    decontamination amount (float32 H x W x 3, None until foreground colours are
+    estimated).  Both None before the first alpha."""
 
-    When a push goes over a cap the oldest edits are dropped; the newest edit
-    is always kept, even if it alone is larger than ``max_bytes``, so the
-    step the user just made can be undone.
-    """
-
-    def __init__(self, max_bytes: int = 256 * 2**20, max_steps: int = 10_000) -> None:
-        self.max_bytes = max_bytes
-        self.max_steps = max_steps
-        self._undo: deque[TrimapEdit] = deque()
-        self._redo: list[TrimapEdit] = []
-        self._bytes = 0
-
-    @property
-    def nbytes(self) -> int:
-        return self._bytes + sum(e.nbytes for e in self._redo)
-
-    def __len__(self) -> int:
-        return len(self._undo)
-
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    def can_redo(self) -> bool:
-        return bool(self._redo)
-
-    def push(self, edit: TrimapEdit) -> None:
-        self._undo.append(edit)
-        self._bytes += edit.nbytes
-        self._redo.clear()
-        while len(self._undo) > 1 and (self._bytes > self.max_bytes
-                                       or len(self._undo) > self.max_steps):
-            self._bytes -= self._undo.popleft().nbytes
-
-    def pop_undo(self) -> TrimapEdit | None:
-        if not self._undo:
-            return None
-        edit = self._undo.pop()
-        self._bytes -= edit.nbytes
-        self._redo.append(edit)
-        return edit
-
-    def pop_redo(self) -> TrimapEdit | None:
-        if not self._redo:
-            return None
-        edit = self._redo.pop()
-        self._undo.append(edit)
-        self._bytes += edit.nbytes
-        return edit
-
-    def clear(self) -> None:
-        self._undo.clear()
-        self._redo.clear()
-        self._bytes = 0
+    alpha: np.ndarray | None
+    colors: np.ndarray | None
 
 
 Listener = Callable[[Change], None]
@@ -190,6 +145,9 @@ class Document:
         self.history = history if history is not None else History()
         self._dirty: Rect | None = None  # union of changes since the last solve request
         self._stroke: _Stroke | None = None
+        self.adjustments = EdgeAdjustments()
+        self._matte_lock = threading.Lock()
+        self._matte: tuple[tuple, Matte] | None = None   # (what it was made from, the matte)
         self._listeners: list[Listener] = []
 
     # -- events -----------------------------------------------------------
@@ -356,3 +314,46 @@ class Document:
         self.alpha_revision = -1
         self._emit(Change(ChangeKind.ALPHA, self.revision, self.bounds))
         return True
+
+    # -- the matte as shown and exported --------------------------------------
+    def set_adjustments(self, adjustments: EdgeAdjustments) -> None:
+        """Set the edge controls (non-destructive: ``alpha`` stays the engine's);
+        listeners get an ALPHA change."""
+        if adjustments != self.adjustments:
+            self.adjustments = adjustments
+            self._emit(Change(ChangeKind.ALPHA, self.revision, self.bounds))
+
+    def matte(self) -> Matte:
+        """``alpha`` and ``foreground`` with :attr:`adjustments` applied (computed once
+        per alpha, colours and adjustments; safe to call from the compose and export
+        threads: the document replaces those arrays, it never changes them in place)."""
+        alpha, fg, adj = self.alpha, self.foreground, self.adjustments
+        if alpha is None:
+            return Matte(None, None)
+        with self._matte_lock:
+            if self._matte is not None:
+                (a, f, d), matte = self._matte   # the arrays themselves: ids can be reused
+                if a is alpha and f is fg and d == adj:
+                    return matte
+            matte = adjusted_matte(self.image, alpha, fg, adj, self.trimap)
+            self._matte = ((alpha, fg, adj), matte)
+            return matte
+
+    def matte_job(self):
+        """A function giving :meth:`matte` as it is now, for another thread to call
+        (an export): the arrays are taken now, the adjustments computed there."""
+        alpha, fg, adj, trimap = self.alpha, self.foreground, self.adjustments, self.trimap.copy()
+        return lambda: adjusted_matte(self.image, alpha, fg, adj, trimap)
+
+
+def adjusted_matte(image: np.ndarray, alpha: np.ndarray | None, foreground: np.ndarray | None,
+                   adjustments: EdgeAdjustments, trimap: np.ndarray) -> Matte:
+    """``alpha`` with ``adjustments`` (known ``trimap`` regions kept 0/1) and the
+    colours decontaminated by its amount; the arrays themselves when unchanged."""
+    if alpha is None:
+        return Matte(None, None)
+    shown = adjustments.apply(alpha, trimap) if adjustments.changes_alpha else alpha
+    colors = foreground
+    if foreground is not None and adjustments.decontamination < 1.0:
+        colors = decontaminate(image, foreground, adjustments.decontamination)
+    return Matte(shown, colors)

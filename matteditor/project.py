@@ -25,8 +25,10 @@ import cv2
 import numpy as np
 
 from .errors import ImageLoadError, MatteError, ProjectError
+from .edges import EdgeAdjustments
 from .imageio import ImageLimits, atomic_write, encode_image, load_image
 from .trimap import check_trimap
+from .views import ViewMode
 
 PROJECT_SUFFIX = ".mattproj"
 FORMAT = "matteditor-project"
@@ -40,7 +42,7 @@ class SessionSettings:
     """Editor settings saved with a project (and remembered between runs)."""
 
     engine: str = ""                    # "": the default engine (matteditor.engines' policy)
-    view: int = 1                       # 1..6, see matteditor.views.ViewMode
+    view: int = 1                       # 1..7, see matteditor.views.ViewMode
     overlay_opacity: float = 0.5        # 0..1
     alpha_tint: float = 0.6             # 0..1
     brush_size: int = 24                # diameter in image pixels, 1..1000
@@ -72,7 +74,7 @@ class SessionSettings:
                 split=float(s.split))
         except (TypeError, ValueError) as e:
             raise ProjectError(f"{source}: bad settings value ({e})") from None
-        for name, value, lo, hi in (("view", checked.view, 1, 6),
+        for name, value, lo, hi in (("view", checked.view, 1, len(ViewMode)),
                                     ("overlay_opacity", checked.overlay_opacity, 0, 1),
                                     ("alpha_tint", checked.alpha_tint, 0, 1),
                                     ("brush_size", checked.brush_size, 1, 1000),
@@ -94,12 +96,14 @@ class Project:
         settings: the editor settings.
         image_path: the photo on disk (absolute), or None when embedded.
         image: the embedded photo, float32 H x W x 3 in [0, 1], or None.
+        adjustments: the edge controls applied to the matte.
     """
 
     trimap: np.ndarray
     settings: SessionSettings = SessionSettings()
     image_path: Path | None = None
     image: np.ndarray | None = None
+    adjustments: EdgeAdjustments = EdgeAdjustments()
 
     @property
     def photo_missing(self) -> bool:
@@ -171,7 +175,8 @@ def save_project(path: str | os.PathLike, project: Project, *, embed: bool = Fal
         if embed and project.image is None:
             raise ProjectError(f"cannot save {path}: no photo to embed")
         manifest = {"format": FORMAT, "version": VERSION, "width": w, "height": h,
-                    "trimap": TRIMAP, "settings": project.settings.to_dict()}
+                    "trimap": TRIMAP, "settings": project.settings.to_dict(),
+                    "adjustments": project.adjustments.to_dict()}
         if embed:
             manifest["image"] = {"embedded": IMAGE}
         else:
@@ -241,6 +246,10 @@ def load_project(path: str | os.PathLike, limits: ImageLimits = ImageLimits()) -
                     and 0 < h <= limits.max_side and w * h <= limits.max_pixels):
                 raise ProjectError(f"{path}: bad or too large image size {w!r}x{h!r}")
             settings = SessionSettings.from_dict(manifest.get("settings", {}), str(path))
+            try:
+                adjustments = EdgeAdjustments.from_dict(manifest.get("adjustments", {}))
+            except ProjectError as e:
+                raise ProjectError(f"{path}: {e}") from None
             trimap = _decode_png(_read_member(z, TRIMAP, 4 * w * h + 4096, path), TRIMAP, path)
             if trimap.dtype != np.uint8 or trimap.ndim != 2:
                 raise ProjectError(f"{path}: the trimap must be 8-bit gray")
@@ -254,8 +263,9 @@ def load_project(path: str | os.PathLike, limits: ImageLimits = ImageLimits()) -
                     raise ProjectError(f"{path}: the embedded photo is not {w}x{h} RGB")
                 top = 65535.0 if raw.dtype == np.uint16 else 255.0
                 image = cv2.cvtColor(raw, cv2.COLOR_BGR2RGB).astype(np.float32) / np.float32(top)
-                return Project(trimap, settings, None, image)
-            return Project(trimap, settings, _resolve_photo(image_ref.get("path"), path), None)
+                return Project(trimap, settings, None, image, adjustments)
+            return Project(trimap, settings, _resolve_photo(image_ref.get("path"), path), None,
+                           adjustments)
     except ProjectError:
         raise
     except MatteError as e:

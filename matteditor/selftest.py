@@ -4,7 +4,8 @@ Loads every engine that is available here (and the shipped weights), mattes
 the bundled sample headless, compares each alpha with the stored expectation
 (``resources/sample/selftest.json``: each engine's SAD against the stored
 reference alpha, with a tolerance), estimates the foreground, writes and
-re-reads a cutout, and prints what it did.  Exit status 0 only if all passed.
+re-reads a cutout, checks that the licence notices are there
+(``matteditor.notices``), and prints what it did.  Exit status 0 only if all passed.
 
 ``python -m matteditor.selftest --update`` re-records the expectation after
 a deliberate change (new weights, a new engine).
@@ -22,7 +23,7 @@ from typing import TextIO
 
 import numpy as np
 
-from . import paths
+from . import notices, paths
 from .compositing import cutout_rgba
 from .engines import REFERENCE_ENGINE, all_engines, create_engine
 from .errors import MatteError
@@ -113,6 +114,17 @@ def run(out: TextIO = sys.stdout) -> int:
         else:
             failures.append("cholmod")
             say("FAIL  direct solver: CHOLMOD could not be loaded (is cvxopt bundled?)")
+
+    # the licences the app must ship (issue 15): the bundle's notices when frozen,
+    # the installed distributions' licence texts from source
+    problems = notices.check()
+    for problem in problems:
+        say(f"FAIL  licence notices: {problem}")
+    if problems:
+        failures.append("notices")
+    else:
+        where = paths.bundled_licenses_dir() or "installed metadata"
+        say(f"ok    licence notices: {len(notices.components())} components ({where})")
 
     try:
         alpha = create_engine(REFERENCE_ENGINE).estimate(image, trimap)

@@ -1,8 +1,9 @@
 """What each view shows, as uint8 RGB pixels (numpy only; display.py puts them on screen).
 
-Views (keys 1-6): the photo with the trimap and the live alpha overlaid, the
+Views (keys 1-7): the photo with the trimap and the live alpha overlaid, the
 alpha in gray, the cutout over a checkerboard, over a solid colour, over a
-background image, and a before/after split.  The overlay and gray views can
+background image, a before/after split, and the edge band alone.  Every view
+shows the matte with the document's edge adjustments (``Document.matte``).  The overlay and gray views can
 be recomposed for a small rectangle (a stroke); the cutout views only change
 when a new alpha arrives and are composed whole with matteditor.compositing.
 """
@@ -18,6 +19,7 @@ import numpy as np
 from . import compositing
 from .compositing import to_uint8
 from .document import Document
+from .edges import edge_band
 from .geometry import Rect
 from .trimap import BACKGROUND, FOREGROUND
 
@@ -33,6 +35,7 @@ class ViewMode(enum.IntEnum):
     COLOR = 4
     IMAGE = 5
     SPLIT = 6
+    EDGE = 7
 
     @property
     def title(self) -> str:
@@ -51,7 +54,9 @@ _TITLES = {
     ViewMode.COLOR: "Cutout on colour",
     ViewMode.IMAGE: "Cutout on image",
     ViewMode.SPLIT: "Before / after",
+    ViewMode.EDGE: "Edge band",
 }
+EDGE_BAND = 8.0   # px each side of the soft edge shown by the edge view
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,11 @@ class Compositor:
 
     def _colors(self) -> np.ndarray:
         """The cutout's colours: estimated foreground once known, else the photo."""
-        doc = self.document
-        return doc.foreground if doc.foreground is not None else doc.image
+        colors = self.document.matte().colors
+        return colors if colors is not None else self.document.image
 
     def _colors8(self) -> np.ndarray:
-        fg = self.document.foreground
+        fg = self.document.matte().colors
         if fg is None:
             return self.photo8
         cached = self._fg8
@@ -108,12 +113,14 @@ class Compositor:
             return rect, self._overlay(rect, settings)
         if settings.mode is ViewMode.ALPHA:
             return rect, self._gray(rect)
+        if settings.mode is ViewMode.EDGE:
+            return rect, self._edge()
         return rect, self._cutout(settings)
 
     def _overlay(self, r: Rect, s: ViewSettings) -> np.ndarray:
         doc = self.document
         out = self.photo8[r.slices]
-        alpha = doc.alpha
+        alpha = doc.matte().alpha
         if alpha is not None and s.alpha_tint > 0:
             w = (1.0 - alpha[r.slices]) * np.float32(s.alpha_tint)
             tint = np.empty_like(out)
@@ -129,9 +136,20 @@ class Compositor:
 
     def _gray(self, r: Rect) -> np.ndarray:
         doc = self.document
-        alpha = doc.alpha
+        alpha = doc.matte().alpha
         g = to_uint8(alpha[r.slices]) if alpha is not None else doc.trimap[r.slices].copy()
         return cv2.cvtColor(g, cv2.COLOR_GRAY2RGB)  # no alpha yet: the trimap itself
+
+    def _edge(self) -> np.ndarray:
+        """The matte in gray inside its edge band (EDGE_BAND px around the soft
+        edge), the photo dimmed to a quarter elsewhere: where the controls act."""
+        alpha = self.document.matte().alpha
+        if alpha is None:
+            return self._gray(self.document.bounds)
+        band = edge_band(alpha, EDGE_BAND)
+        out = (self.photo8 >> 2).astype(np.uint8)
+        out[band] = to_uint8(alpha[band])[:, None]
+        return out
 
     def _backdrop8(self, s: ViewSettings, h: int, w: int) -> np.ndarray:
         if s.mode is ViewMode.COLOR:
@@ -145,7 +163,7 @@ class Compositor:
 
     def _cutout(self, s: ViewSettings) -> np.ndarray:
         doc = self.document
-        alpha = doc.alpha
+        alpha = doc.matte().alpha
         if alpha is None:
             return self.photo8.copy()
         h, w = alpha.shape
@@ -162,9 +180,10 @@ class Compositor:
     def composite(self, settings: ViewSettings) -> np.ndarray:
         """Float32 H x W x 3 in [0, 1] of a cutout view at full resolution (for export)."""
         doc = self.document
-        if doc.alpha is None:
+        a = doc.matte().alpha
+        if a is None:
             return doc.image
-        fg, a = self._colors(), doc.alpha
+        fg = self._colors()
         mode = settings.mode
         if mode is ViewMode.COLOR:
             return compositing.composite_over_color(fg, a, settings.background_color)

@@ -180,7 +180,7 @@ def test_bad_options_give_one_error_line(photo, tmp_path, capsys, extra, needle)
 
 
 @pytest.mark.parametrize("output,extra,needle", [
-    ("o.gif", [], ".png or .jpg"),
+    ("o.gif", [], ".png, .jpg, .tif or .psd"),
     ("o.jpg", ["--bits", "16"], "8-bit only"),
 ])
 def test_output_the_format_cannot_hold_is_refused(photo, tmp_path, capsys, output, extra, needle):

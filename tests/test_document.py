@@ -258,3 +258,26 @@ def test_clear_result_forgets_the_matte_and_tells_the_listeners():
     assert doc.alpha is None and doc.foreground is None and doc.alpha_revision == -1
     assert changes[-1].kind is ChangeKind.ALPHA
     assert doc.set_result(alpha, doc.revision)  # a later result is accepted again
+
+
+def test_the_matte_applies_the_edge_adjustments_once_and_keeps_the_engines_alpha():
+    from matteditor.edges import EdgeAdjustments
+
+    image = np.zeros((30, 40, 3), np.float32)
+    trimap = np.full((30, 40), UNKNOWN, np.uint8)
+    trimap[:, :5] = BACKGROUND
+    trimap[:, -5:] = FOREGROUND
+    doc = Document(image, trimap)
+    assert doc.matte().alpha is None
+    alpha = np.tile(np.linspace(0, 1, 40, dtype=np.float32), (30, 1))
+    doc.set_result(alpha, doc.revision, image + 0.5)
+    assert doc.matte().alpha is alpha                      # no adjustments: the array itself
+    seen = []
+    doc.subscribe(seen.append)
+    doc.set_adjustments(EdgeAdjustments(contrast=80, decontamination=0.5))
+    assert [c.kind for c in seen] == [ChangeKind.ALPHA]
+    matte = doc.matte()
+    assert doc.matte() is matte                            # computed once
+    assert doc.alpha is alpha and np.abs(matte.alpha - alpha).max() > 0.1
+    assert (matte.alpha[:, :5] == 0).all() and (matte.alpha[:, -5:] == 1).all()
+    np.testing.assert_allclose(matte.colors, 0.25)         # half-way to the estimated colours

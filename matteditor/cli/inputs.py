@@ -27,7 +27,7 @@ from ..errors import MatteError, TrimapError
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 TRIMAP_TAG = "_trimap"
 IMAGE_TAG = "_image"
-OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg")
+OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".psd")
 
 
 def _has_magic(text: str) -> bool:
@@ -125,4 +125,5 @@ def output_for(image: Path, out_dir: Path, suffix: str) -> Path:
 
 def check_output_suffix(path: Path) -> None:
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise MatteError(f"cannot write {path}: the output must end in .png or .jpg")
+        raise MatteError(f"cannot write {path}: the output must end in .png, .jpg, .tif "
+                         "or .psd")

@@ -13,9 +13,12 @@ from ..engines import CancelToken, Engine, ProgressFn, create_engine, default_en
 from ..errors import MatteError
 from ..engines.base import no_progress
 from ..imageio import load_image, load_trimap, save_image
+from ..document import adjusted_matte
+from ..edges import EdgeAdjustments
+from ..layered_export import write_psd, write_tiff
 from ..live import matte_once
 from . import inputs
-from .output import OutputSpec, parse_background
+from .output import PSD_SUFFIX, TIFF_SUFFIXES, OutputSpec, parse_background
 from .progress import ProgressBar
 
 log = logging.getLogger(__name__)
@@ -72,9 +75,24 @@ def add_parser(subparsers) -> None:
     p.add_argument("--premultiplied", action="store_true",
                    help="write premultiplied (associated) alpha in the cutout PNG")
     p.add_argument("--bits", type=int, choices=(8, 16), default=8, help="PNG bit depth")
-    p.add_argument("--format", choices=("png", "jpg"), default="png",
+    p.add_argument("--format", choices=("png", "jpg", "tif", "psd"), default="png",
                    help="output format in a batch (a single -o file names its own)")
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
+    edges = p.add_argument_group("edge controls (the editor's Edges panel)")
+    edges.add_argument("--smooth", type=int, default=0, metavar="PX",
+                       help="round off bumps and notches of the outline (0-20 px)")
+    edges.add_argument("--feather", type=float, default=0.0, metavar="PX",
+                       help="soften the edge: Gaussian blur of the matte (0-250 px)")
+    edges.add_argument("--contrast", type=float, default=0.0, metavar="PCT",
+                       help="harden soft edges (0-100%%; 100 is a hard threshold)")
+    edges.add_argument("--shift-edge", type=float, default=0.0, metavar="PCT",
+                       help="move the edge outward (+) or inward (-), -100 to 100%%")
+    edges.add_argument("--fill-holes", action="store_true", help="make enclosed holes opaque")
+    edges.add_argument("--remove-islands", type=int, default=0, metavar="PX",
+                       help="remove detached specks smaller than this many pixels")
+    edges.add_argument("--decontamination", type=float, default=100.0, metavar="PCT",
+                       help="how much of the estimated foreground colour replaces the photo's "
+                            "in cutouts (0-100%%, default 100)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, metavar="N",
@@ -113,7 +131,9 @@ class FrameResult:
 #: The output options as plain values, so that a Dask worker can rebuild the
 #: OutputSpec itself (a --background image is read from shared storage there,
 #: not shipped through the scheduler).
-SPEC_OPTIONS = ("alpha_only", "decontaminate", "premultiplied", "bits", "background")
+SPEC_OPTIONS = ("alpha_only", "decontaminate", "premultiplied", "bits", "background",
+                "smooth", "feather", "contrast", "shift_edge", "fill_holes", "remove_islands",
+                "decontamination")
 
 
 def spec_options(args: argparse.Namespace) -> dict:
@@ -121,11 +141,15 @@ def spec_options(args: argparse.Namespace) -> dict:
 
 
 def make_spec(alpha_only: bool = False, decontaminate: bool = True, premultiplied: bool = False,
-              bits: int = 8, background: str | None = None) -> OutputSpec:
-    """The OutputSpec of these options (``background``: as given to --background)."""
+              bits: int = 8, background: str | None = None, decontamination: float = 100.0,
+              **edges) -> OutputSpec:
+    """The OutputSpec of these options (``background``: as given to --background;
+    ``edges``: the edge controls by their EdgeAdjustments names)."""
     backdrop = parse_background(background) if background is not None else None
+    adjustments = EdgeAdjustments(decontamination=decontamination / 100, **edges)
     return OutputSpec(alpha_only=alpha_only, decontaminate=decontaminate,
-                      premultiplied=premultiplied, bits=bits, backdrop=backdrop)
+                      premultiplied=premultiplied, bits=bits, backdrop=backdrop,
+                      edges=adjustments)
 
 
 def _trimap_for(image: Path, args: argparse.Namespace) -> Path:
@@ -185,7 +209,16 @@ def matte_one(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn |
     trimap = load_trimap(job.trimap, image.shape[:2])
     alpha, foreground = matte_once(engine, image, trimap, foreground=spec.needs_foreground(),
                                    progress=progress or no_progress, cancel=cancel)
-    save_image(job.output, spec.render(image, alpha, foreground, job.output), bits=spec.bits)
+    matte = adjusted_matte(image, alpha, foreground, spec.edges, trimap)
+    suffix = job.output.suffix.lower()
+    if suffix in TIFF_SUFFIXES:
+        write_tiff(job.output, image, matte.alpha, matte.colors, bits=spec.bits)
+    elif suffix == PSD_SUFFIX:
+        write_psd(job.output, image, matte.alpha,
+                  matte.colors if matte.colors is not None else image)
+    else:
+        save_image(job.output, spec.render(image, matte.alpha, matte.colors, job.output),
+                   bits=spec.bits)
 
 
 def matte_frame(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn | None = None,
@@ -275,6 +308,8 @@ def run(args: argparse.Namespace) -> int:
     if not batch:
         job = jobs[0]
         _note_jpeg(spec, job.output)
+        if args.trimap is None and not args.quiet:   # found by pairing: say which
+            print(f"matteditor: note: using the trimap {job.trimap}", file=sys.stderr)
         bar = ProgressBar(1, enabled=not args.quiet)
         matte_one(engine, job, spec,
                   progress=lambda f, m: bar.update(0, job.image.name, f, m))

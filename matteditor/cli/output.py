@@ -23,10 +23,13 @@ import numpy as np
 from ..compositing import (
     NAMED_COLORS, composite_over_checkerboard, composite_over_color, composite_over_image,
     cutout_rgba, parse_color, premultiply)
+from ..edges import EdgeAdjustments
 from ..errors import MatteError
 from ..imageio import load_image
 
 JPEG_SUFFIXES = (".jpg", ".jpeg")
+TIFF_SUFFIXES = (".tif", ".tiff")
+PSD_SUFFIX = ".psd"
 CHECKERBOARD_NAMES = ("checkerboard", "checker")
 WHITE = (1.0, 1.0, 1.0)
 
@@ -82,6 +85,7 @@ class OutputSpec:
     premultiplied: bool = False
     bits: int = 8
     backdrop: Backdrop | None = field(default=None)
+    edges: EdgeAdjustments = field(default=EdgeAdjustments())
 
     def __post_init__(self) -> None:
         if self.bits not in (8, 16):
@@ -95,7 +99,15 @@ class OutputSpec:
 
     def check_path(self, path: Path) -> None:
         """Refuse combinations the output format cannot hold."""
-        if path.suffix.lower() in JPEG_SUFFIXES:
+        suffix = path.suffix.lower()
+        if suffix in TIFF_SUFFIXES + (PSD_SUFFIX,) and (
+                self.alpha_only or self.backdrop is not None or self.premultiplied):
+            raise MatteError(f"cannot write {path}: a TIFF or PSD output is a transparent "
+                             "cutout (PSD: with the photo and its layer mask); use .png for "
+                             "--alpha-only, --background or --premultiplied")
+        if suffix == PSD_SUFFIX and self.bits != 8:
+            raise MatteError(f"cannot write {path}: the PSD is 8-bit; use .tif for --bits 16")
+        if suffix in JPEG_SUFFIXES:
             if self.bits != 8:
                 raise MatteError(f"cannot write {path}: JPEG is 8-bit only; use .png for --bits 16")
             if self.premultiplied:

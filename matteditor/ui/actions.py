@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QToolBar, QWidget
 
 from .theme import icon
 from ..tools import Tool
@@ -78,3 +78,28 @@ def undo_actions(parent: QWidget, stack: QUndoStack,
         changed_can.connect(action.setEnabled)
         changed_text.connect(lambda t, a=action, b=base: a.setText(f"{b} {t}".strip()))
     return undo, redo
+
+
+def main_toolbar(window: QMainWindow, groups: list[list[QAction]]) -> QToolBar:
+    """The fixed toolbar at the top: the groups of actions, separated."""
+    bar = QToolBar("Main")
+    bar.setObjectName("main-toolbar")
+    bar.setMovable(False)
+    for i, group in enumerate(groups):
+        if i:
+            bar.addSeparator()
+        bar.addActions(group)
+    window.addToolBar(bar)
+    return bar
+
+
+def add_menu(parent: QMenuBar | QMenu, title: str, items: list[QAction | None]) -> QMenu:
+    """A menu ``title`` on ``parent`` holding ``items`` (None: a separator); with no
+    title the items go on ``parent`` itself (a QMenu)."""
+    menu = parent.addMenu(title) if title else parent
+    for item in items:
+        if item is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(item)
+    return menu

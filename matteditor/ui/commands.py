@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..document import Document, TrimapEdit
+from ..edges import EdgeAdjustments
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +55,34 @@ def commit_existing(document: Document, stack: QUndoStack,
     command = TrimapCommand(document, edit)
     stack.push(command)
     return command
+
+
+class AdjustCommand(QUndoCommand):
+    """A change of the edge controls; consecutive changes merge into one step."""
+
+    ID = 7301
+
+    def __init__(self, document: Document, after: EdgeAdjustments,
+                 show: Callable[[EdgeAdjustments], None]) -> None:
+        super().__init__("Edge adjustments")
+        self.document = document
+        self.before = document.adjustments
+        self.after = after
+        self._show = show       # puts the values in the panel
+
+    def id(self) -> int:
+        return self.ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, AdjustCommand) or other.document is not self.document:
+            return False
+        self.after = other.after
+        return True
+
+    def redo(self) -> None:
+        self.document.set_adjustments(self.after)
+        self._show(self.after)
+
+    def undo(self) -> None:
+        self.document.set_adjustments(self.before)
+        self._show(self.before)

@@ -38,19 +38,29 @@ class ExportKind(enum.Enum):
     @property
     def extensions(self) -> tuple[str, ...]:
         """File extensions this kind can be written as, the default first.  Only the
-        composite has no transparency, so only it may be a JPEG."""
-        return (".png", ".jpg", ".jpeg") if self is ExportKind.COMPOSITE else (".png",)
+        composite has no transparency, so only it may be a JPEG; cutouts may also be
+        an RGBA TIFF or a layered PSD (the photo with its layer mask, and the cutout)."""
+        if self is ExportKind.COMPOSITE:
+            return (".png", ".jpg", ".jpeg")
+        if self in (ExportKind.CUTOUT, ExportKind.CUTOUT_RAW):
+            return (".png", ".tif", ".tiff", ".psd")
+        return (".png",)
 
     @property
     def file_filter(self) -> str:
         """Filters for a save dialog, the default first."""
         if self is ExportKind.COMPOSITE:
             return f"{PNG_FILTER};;{JPEG_FILTER}"
+        if ".psd" in self.extensions:
+            return f"{PNG_FILTER};;{TIFF_FILTER};;{PSD_FILTER}"
         return PNG_FILTER
 
 
 PNG_FILTER = "PNG images (*.png)"
 JPEG_FILTER = "JPEG images (*.jpg *.jpeg)"
+TIFF_FILTER = "TIFF images with alpha (*.tif *.tiff)"
+PSD_FILTER = "Photoshop layers (*.psd)"
+_FILTER_EXTENSION = {JPEG_FILTER: ".jpg", TIFF_FILTER: ".tif", PSD_FILTER: ".psd"}
 # Extensions taken as the user's choice of format even where not writable (the export
 # then says so); any other ending, as in "portrait.v2", is part of the name.
 IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
@@ -60,10 +70,12 @@ IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", 
 def with_extension(path: Path, kind: ExportKind, file_filter: str | None = None) -> Path:
     """``path`` with the extension for ``kind`` added when it has none (or an ending
     that is no image extension); ``file_filter`` (a save dialog's chosen filter)
-    picks JPEG for a composite."""
+    picks JPEG for a composite, TIFF or PSD for a cutout)."""
     if path.suffix.lower() in IMAGE_EXTENSIONS or not path.name:
         return path
-    ext = ".jpg" if file_filter == JPEG_FILTER and ".jpg" in kind.extensions else kind.extensions[0]
+    ext = _FILTER_EXTENSION.get(file_filter or "", kind.extensions[0])
+    if ext not in kind.extensions:
+        ext = kind.extensions[0]
     return path.with_name(path.name + ext)
 
 
@@ -78,8 +90,8 @@ def export_pixels(document: Document, compositor: Compositor, view: ViewSettings
                   kind: ExportKind) -> np.ndarray:
     """The array to write for ``kind`` (float in [0, 1], or uint8 for the trimap).
 
-    The alpha is the document's, the very array the screen shows, at full
-    resolution.  Raises ExportError when there is no matte yet, or (for the
+    The alpha is the document's matte, the very array the screen shows (the
+    engine's alpha with the edge adjustments), at full resolution.  Raises ExportError when there is no matte yet, or (for the
     cutout) no estimated foreground colours.
     """
     if kind is ExportKind.TRIMAP:
@@ -87,15 +99,16 @@ def export_pixels(document: Document, compositor: Compositor, view: ViewSettings
     if document.alpha is None:
         raise ExportError("there is no matte to export yet: paint some foreground (F) "
                           "and background (B) and wait for the matte")
+    matte = document.matte()       # with the edge adjustments
     if kind is ExportKind.ALPHA:
-        return document.alpha
+        return matte.alpha
     if kind is ExportKind.CUTOUT_RAW:
-        return compositing.cutout_rgba(document.image, document.alpha)
+        return compositing.cutout_rgba(document.image, matte.alpha)
     if kind is ExportKind.CUTOUT:
-        if document.foreground is None:  # the solver thread estimates them, never the UI
+        if matte.colors is None:  # the solver thread estimates them, never the UI
             raise ExportError("the foreground colours are not estimated yet; update the matte "
                               "(Ctrl+R), or export the cutout with the photo's own colours")
-        return compositing.cutout_rgba(document.foreground, document.alpha)
+        return compositing.cutout_rgba(matte.colors, matte.alpha)
     return compositor.export_view(view)
 
 

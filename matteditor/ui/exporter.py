@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -21,6 +22,7 @@ from .. import compositing
 from ..document import Document
 from ..errors import ExportError, MatteError
 from ..imageio import save_image
+from ..layered_export import write_psd, write_tiff
 from .export_dialog import ExportKind, ExportOptions, export_pixels
 from ..views import Compositor, ViewSettings
 
@@ -38,29 +40,47 @@ def pixels_job(document: Document, compositor: Compositor, view: ViewSettings,
         trimap = document.trimap.copy()  # painted in place: copy it as it is now
         return lambda: trimap
     if kind in (ExportKind.CUTOUT, ExportKind.CUTOUT_RAW):
-        alpha = document.alpha
-        colors = document.image if kind is ExportKind.CUTOUT_RAW else document.foreground
-        if alpha is None or colors is None:
+        if document.alpha is None or (kind is ExportKind.CUTOUT and document.foreground is None):
             export_pixels(document, compositor, view, kind)  # raises, saying why
-        return lambda: compositing.cutout_rgba(colors, alpha)
+        matte, image = document.matte_job(), document.image   # adjusted on the export thread
+
+        def cutout() -> np.ndarray:
+            m = matte()
+            return compositing.cutout_rgba(image if kind is ExportKind.CUTOUT_RAW else m.colors,
+                                           m.alpha)
+        return cutout
     pixels = export_pixels(document, compositor, view, kind)  # alpha: the array itself
     return lambda: pixels
 
 
+def write_export(path: Path, pixels: np.ndarray, bits: int, photo: np.ndarray) -> None:
+    """Write ``pixels`` at ``path`` in the format its suffix names: an RGBA cutout
+    (H x W x 4) may go to a TIFF or to a layered PSD with ``photo`` under it."""
+    suffix = path.suffix.lower()
+    cutout = pixels.ndim == 3 and pixels.shape[2] == 4
+    if cutout and suffix in (".tif", ".tiff"):
+        write_tiff(path, pixels[..., :3], pixels[..., 3], bits=bits)
+    elif cutout and suffix == ".psd":
+        write_psd(path, photo, pixels[..., 3], pixels[..., :3])
+    else:
+        save_image(path, pixels, bits=bits)
+
+
 class _Job(QRunnable):
     def __init__(self, exporter: "Exporter", options: ExportOptions,
-                 pixels: Callable[[], np.ndarray]) -> None:
+                 pixels: Callable[[], np.ndarray], photo: np.ndarray) -> None:
         super().__init__()
         self._exporter = exporter
         self._options = options
         self._pixels = pixels
+        self._photo = photo
 
     def run(self) -> None:  # export thread
         o = self._options
         bits = 8 if o.kind is ExportKind.TRIMAP else o.bits
         error = None
         try:
-            save_image(o.path, self._pixels(), bits=bits)
+            write_export(o.path, self._pixels(), bits, self._photo)
             log.info("exported %s to %s (%d-bit)", o.kind.suffix, o.path, bits)
         except MatteError as e:
             error = e
@@ -91,7 +111,8 @@ class Exporter(QObject):
     def start(self, document: Document, compositor: Compositor, view: ViewSettings,
               options: ExportOptions) -> None:
         """Begin writing ``options``; raises ExportError at once if there is nothing to export."""
-        job = _Job(self, options, pixels_job(document, compositor, view, options.kind))
+        job = _Job(self, options, pixels_job(document, compositor, view, options.kind),
+                   document.image)
         self._running += 1
         self._pool.start(job)
 

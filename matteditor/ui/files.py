@@ -113,6 +113,7 @@ class FileController:
                 return False
         try:
             document = Document(project.load_photo(), project.trimap, path=project.image_path)
+            document.adjustments = project.adjustments
         except MatteError as e:
             self._error("Could not open the project", e)
             return False
@@ -232,7 +233,8 @@ class FileController:
         embed = doc.path is None
         try:
             save_project(path, Project(doc.trimap, self.w.session_settings(), doc.path,
-                                       doc.image if embed else None), embed=embed)
+                                       doc.image if embed else None, doc.adjustments),
+                         embed=embed)
         except MatteError as e:
             self._error("Could not save the project", e)
             return False
@@ -390,8 +392,9 @@ class FileController:
         if problem is not None:
             self.w.show_status(f"Not copied: {problem}")
             return False
-        fg = doc.foreground if doc.foreground is not None else doc.image
-        rgba = to_uint8(compositing.cutout_rgba(fg, doc.alpha))
+        matte = doc.matte()
+        fg = matte.colors if matte.colors is not None else doc.image
+        rgba = to_uint8(compositing.cutout_rgba(fg, matte.alpha))
         QGuiApplication.clipboard().setImage(rgba8_to_qimage(rgba))
         self.w.show_status("Cutout copied to the clipboard")
         return True

@@ -13,17 +13,19 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QUndoStack
 from PySide6.QtWidgets import (QCheckBox, QDockWidget, QLabel, QMainWindow, QProgressBar,
-                               QPushButton, QScrollArea, QToolBar)
+                               QPushButton, QScrollArea)
 
 from ..document import Document
+from ..edges import EdgeAdjustments
 from ..engines import available_engines, default_engine_name
 from ..live import EngineFactory, registry_factory
 from ..project import SessionSettings
 from ..trimap import resize_band
 from . import settings as prefs
-from .actions import make_action, tool_actions, undo_actions, view_actions
+from .about_dialog import show_about
+from .actions import add_menu, main_toolbar, make_action, tool_actions, undo_actions, view_actions
 from .canvas import Canvas
-from .commands import commit, commit_existing
+from .commands import AdjustCommand, commit, commit_existing
 from .failures import FailureNotifier
 from .files import FileController
 from .help_dialog import ShortcutsDialog
@@ -127,6 +129,7 @@ class MainWindow(QMainWindow):
         self.act_background = make_action(self, "&Background image…", self.files.background_dialog,
                                           "Ctrl+Shift+B", tip="Put a photo behind the cutout (view 5)")
         self.act_help = make_action(self, "&Keyboard shortcuts", self.show_shortcuts, "F1", "help")
+        self.act_about = make_action(self, "&About matteditor…", lambda: show_about(self))
 
     def _build_panel(self) -> None:
         trimap_actions = [self.act_grow_band, self.act_shrink_band, self.act_clear,
@@ -147,44 +150,23 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addAction(self.act_open)
-        recent = m.addMenu("Open &recent")
+        file_menu = add_menu(mb, "&File", [self.act_open])
+        recent = file_menu.addMenu("Open &recent")
         recent.aboutToShow.connect(lambda: self.files.fill_recent_menu(recent))
-        m.addActions([self.act_save, self.act_save_as])
-        m.addSeparator()
-        m.addActions([self.act_load_trimap, self.act_mask, self.act_export, self.act_copy])
-        m.addSeparator()
-        m.addAction(self.act_quit)
-        m = mb.addMenu("&Edit")
-        m.addActions([self.act_undo, self.act_redo, self.act_clear, self.act_grow_band,
-                      self.act_shrink_band, self.act_from_matte])
-        m = mb.addMenu("&Tools")
-        m.addActions(list(self.tools.values()))
-        m.addAction(self.act_refine)
-        m.addSeparator()
-        m.addActions([self.act_bigger, self.act_smaller])
-        m = mb.addMenu("&View")
-        m.addActions(list(self.views.values()))
-        m.addSeparator()
-        m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100])
-        m.addSeparator()
-        m.addAction(self.act_background)
-        m = mb.addMenu("&Matte")
-        m.addActions([self.act_solve, self.act_cancel])
-        m = mb.addMenu("&Help")
-        m.addAction(self.act_help)
-        tb = QToolBar("Main")
-        tb.setObjectName("main-toolbar")
-        tb.setMovable(False)
-        tb.addActions([self.act_open, self.act_save, self.act_export])
-        tb.addSeparator()
-        tb.addActions([self.act_undo, self.act_redo])
-        tb.addSeparator()
-        tb.addActions(list(self.tools.values()))
-        tb.addSeparator()
-        tb.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100])
-        self.addToolBar(tb)
+        file_menu.addActions([self.act_save, self.act_save_as])
+        add_menu(file_menu, "", [None, self.act_load_trimap, self.act_mask, self.act_export,
+                                 self.act_copy, None, self.act_quit])
+        add_menu(mb, "&Edit", [self.act_undo, self.act_redo, self.act_clear, self.act_grow_band,
+                               self.act_shrink_band, self.act_from_matte])
+        add_menu(mb, "&Tools", [*self.tools.values(), self.act_refine, None, self.act_bigger,
+                                self.act_smaller])
+        add_menu(mb, "&View", [*self.views.values(), None, self.act_zoom_in, self.act_zoom_out,
+                               self.act_fit, self.act_100, None, self.act_background])
+        add_menu(mb, "&Matte", [self.act_solve, self.act_cancel])
+        add_menu(mb, "&Help", [self.act_help, self.act_about])
+        main_toolbar(self, [[self.act_open, self.act_save, self.act_export],
+                            [self.act_undo, self.act_redo], list(self.tools.values()),
+                            [self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100]])
 
     def _build_status(self) -> None:
         sb = self.statusBar()
@@ -216,6 +198,7 @@ class MainWindow(QMainWindow):
         p.view_changed.connect(self._on_view_settings)
         p.background_image_requested.connect(self.files.background_dialog)
         p.lasso_changed.connect(c.set_lasso_mode)
+        p.edges.changed.connect(self._adjust)
         c.selection_made.connect(self.quick.select)
         s.busy_changed.connect(self.update_busy)
         s.progress.connect(self.show_progress)
@@ -260,6 +243,7 @@ class MainWindow(QMainWindow):
         self.renderer = (ViewRenderer(document, self.panel.view_settings(), self)
                          if document is not None else None)
         self.canvas.set_renderer(self.renderer)
+        self.panel.edges.set_adjustments(document.adjustments if document else EdgeAdjustments())
         self.solver.set_document(document)
         self.quick.set_document(document)
         if document is not None:
@@ -287,6 +271,11 @@ class MainWindow(QMainWindow):
         if self.document is not None:
             commit_existing(self.document, self.undo_stack, edit)
             self.quick.after_edit(self.canvas.tool)
+
+    def _adjust(self, adjustments) -> None:
+        if self.document is not None and adjustments != self.document.adjustments:
+            self.undo_stack.push(AdjustCommand(self.document, adjustments,
+                                               self.panel.edges.set_adjustments))
 
     def clear_trimap(self) -> None:
         if self.document is not None:

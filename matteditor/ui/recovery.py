@@ -92,7 +92,7 @@ class RecoveryStore:
                 return None
             embed = document.path is None or not document.path.is_file()
             return Project(document.trimap.copy(), settings, document.path,
-                           document.image if embed else None), embed
+                           document.image if embed else None, document.adjustments), embed
         except (OSError, MatteError) as e:
             log.warning("autosave failed: %s", e)
             return None

@@ -1,4 +1,4 @@
-"""The side panel: tools, brush size, engine, view and trimap controls."""
+"""The side panel: tools, brush size, trimap, engine, edge, quick-select and view controls."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..engines import available_engines
 from ..quickselect import QuickSelectSettings
 from ..tools import MAX_BRUSH, MIN_BRUSH
 from ..views import ViewMode, ViewSettings
+from .edges_box import EdgesBox
 
 
 def _slider(lo: int, hi: int, value: int) -> QSlider:
@@ -44,6 +45,8 @@ class SidePanel(QWidget):
         self.trimap_box = self._trimap_box(trimap_actions)
         layout.addWidget(self.trimap_box)
         layout.addWidget(self._engine_box())
+        self.edges = EdgesBox()
+        layout.addWidget(self.edges)
         layout.addWidget(self._select_box(select_actions or []))
         layout.addWidget(self._view_box())
         layout.addStretch(1)
@@ -114,6 +117,10 @@ class SidePanel(QWidget):
         box = QGroupBox("Matting engine")
         form = QFormLayout(box)
         self.engine_combo = QComboBox()
+        # long entries (with a caveat) show in the popup; they must not widen the panel
+        self.engine_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.engine_combo.setMinimumContentsLength(18)
         for name, cls in available_engines().items():
             info = cls.info()
             text = f"{info.label} ({info.note})" if info.note else info.label

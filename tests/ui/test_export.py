@@ -307,3 +307,27 @@ def test_an_export_that_fails_on_the_export_thread_says_why(make_window, qtbot, 
     assert not exported(w, qtbot, ExportOptions(ExportKind.CUTOUT, missing))
     assert shown and shown[0][0] == "Export failed" and "no such folder" in shown[0][1]
     assert "Export failed" in w.statusBar().currentMessage()
+
+
+def test_cutouts_export_as_rgba_tiff_and_as_a_layered_psd(make_window, qtbot, tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    psd_tools = pytest.importorskip("psd_tools")
+    w = solved(make_window, qtbot)
+    matte = w.document.matte()
+    assert exported(w, qtbot, ExportOptions(ExportKind.CUTOUT, tmp_path / "cut.tif", bits=16))
+    data = tifffile.imread(tmp_path / "cut.tif")
+    assert data.shape == (*matte.alpha.shape, 4) and data.dtype == np.uint16
+    assert np.abs(data[..., 3] / 65535 - matte.alpha).max() <= 0.5 / 65535 + 1e-6
+    assert exported(w, qtbot, ExportOptions(ExportKind.CUTOUT, tmp_path / "cut.psd"))
+    psd = psd_tools.PSDImage.open(tmp_path / "cut.psd")
+    assert [layer.name for layer in psd] == ["Photo", "Cutout"]
+    mask = np.asarray(psd[0].mask.topil(), np.float32) / 255
+    assert np.abs(mask - matte.alpha).max() <= 0.5 / 255 + 1e-6
+
+
+def test_the_browse_filter_picks_tiff_or_psd_for_a_cutout(make_window, qtbot, tmp_path):
+    from matteditor.ui.export_dialog import PSD_FILTER, TIFF_FILTER, with_extension
+
+    assert with_extension(tmp_path / "a", ExportKind.CUTOUT, TIFF_FILTER).suffix == ".tif"
+    assert with_extension(tmp_path / "a", ExportKind.CUTOUT, PSD_FILTER).suffix == ".psd"
+    assert with_extension(tmp_path / "a", ExportKind.ALPHA, PSD_FILTER).suffix == ".png"
