@@ -34,6 +34,7 @@ def register(cls: type[Engine]) -> type[Engine]:
 for _cls in CLASSICAL_ENGINES:
     register(_cls)
 register(FastClosedFormEngine)
+from .information_flow import InformationFlowEngine; register(InformationFlowEngine)  # noqa: E402,E702
 
 
 def _load_network_engines() -> None:

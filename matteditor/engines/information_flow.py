@@ -1,0 +1,41 @@
+"""Information-flow matting (Aksoy, Aydin and Pollefeys, CVPR 2017) behind the engine interface.
+
+All the work is in :mod:`matteditor.solvers.infoflow`; the engine keeps one
+:class:`~matteditor.solvers.infoflow.InfoFlowSession` for its photo, so a
+trimap edit redoes neither the image-only work nor the tiles it did not touch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..geometry import Rect
+from ..solvers.infoflow import InfoFlowSession, InfoFlowSettings
+from .base import Capabilities, CancelToken, Engine, EngineOptions, ProgressFn
+
+
+class InformationFlowEngine(Engine):
+    name = "information-flow"
+    label = "Information flow"
+    description = ("Information-flow matting (Aksoy et al. 2017): colour-mixture, "
+                   "known-to-unknown, intra-unknown and local flows, solved on the unknown band")
+    capabilities = Capabilities(incremental=True, local_first=False, preview=True)
+
+    def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(),
+                 settings: InfoFlowSettings = InfoFlowSettings()) -> None:
+        super().__init__(device, options)
+        self.session = InfoFlowSession(settings)
+
+    def _set_image(self, image: np.ndarray) -> None:
+        self.session.set_image(image)
+
+    def _reset(self) -> None:
+        self.session.reset()
+
+    def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
+                 cancel: CancelToken) -> tuple[np.ndarray, bool]:
+        def hook(fraction: float) -> None:
+            cancel.raise_if_cancelled()
+            progress(min(0.99, fraction), f"{self.label}: solving")
+
+        return self.session.solve(trimap, hook), True

@@ -1,0 +1,88 @@
+"""Settings of information-flow matting (Aksoy, Aydin and Pollefeys, CVPR 2017).
+
+Every flow of the paper's energy can be switched off, so that the benchmark
+(``benchmarks/infoflow.py``) can show what each adds.  Defaults are the
+paper's values except where a measurement on eval-dev said otherwise; the
+benchmark's ablation options print the figures behind each default.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class InfoFlowSettings:
+    """Weights and neighbourhood sizes of the information-flow energy.
+
+    Colours are in [0, 1] and positions are divided by the image's width and
+    height, so distances in the neighbour searches mix comparable units.
+    """
+
+    #: colour-mixture flow: neighbours per unknown pixel in [r, g, b, x/W, y/H]
+    cm_neighbours: int = 20
+    #: weight of the colour-mixture term ((I - W)^T (I - W)); 0 switches it off
+    cm_weight: float = 1.0
+    #: LLE regulariser, relative to the trace of the neighbours' Gram matrix: keeps the
+    #: K x K system (rank <= 3: colours are 3-D) solvable and the weights bounded
+    lle_regularizer: float = 1e-3
+    #: known-to-unknown flow: nearest foreground and background samples per unknown pixel
+    ku_neighbours: int = 7
+    #: weight of the known-to-unknown term (times each pixel's confidence); 0: off
+    ku_weight: float = 0.05
+    #: factor on the positions in the known-to-unknown search: nearby samples first
+    ku_position_scale: float = 10.0
+    #: intra-unknown flow: neighbours among unknown pixels
+    uu_neighbours: int = 5
+    #: weight of the intra-unknown term; 0: off
+    uu_weight: float = 0.01
+    #: factor on the positions in the intra-unknown search: colour dominates
+    uu_position_scale: float = 0.05
+    #: weight of the local flow (matting Laplacian); 0: off
+    local_weight: float = 1.0
+    #: the matting Laplacian's epsilon and window radius (pymatting's defaults)
+    epsilon: float = 1e-7
+    radius: int = 1
+    #: weight of the soft constraints that trimap trimming adds
+    trim_weight: float = 100.0
+    #: run the paper's transparency test and drop the known-to-unknown term when it fires
+    transparency_test: bool = True
+    #: the test fires when the foreground explains less than this share of the band's
+    #: colours (see :func:`.trimming.transparency_score`)
+    transparency_threshold: float = 0.1
+    #: expand the known regions into the unknown band where no edge separates them
+    edge_trimming: bool = False
+    #: mark unknown pixels whose 3x3 patch matches only foreground (or background) patches
+    patch_trimming: bool = False
+    #: known pixels within this many pixels of an unknown one are neighbour candidates
+    search_margin: int = 20
+    #: conjugate gradients stop at this relative residual (see ``benchmarks/infoflow.py --tol``)
+    rtol: float = 1e-4
+    max_iterations: int = 200
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{f.name} must be finite, got {value}")
+            if isinstance(value, (int, float)) and value < 0:
+                raise ValueError(f"{f.name} must be >= 0, got {value}")
+        for name in ("cm_neighbours", "ku_neighbours", "uu_neighbours", "radius",
+                     "max_iterations"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        if self.epsilon <= 0 or self.lle_regularizer <= 0:
+            raise ValueError("epsilon and lle_regularizer must be > 0")
+        if self.transparency_threshold > 1:
+            raise ValueError("transparency_threshold must be in [0, 1]")
+        if not 0 < self.rtol < 1:
+            raise ValueError(f"rtol must be in (0, 1), got {self.rtol}")
+        if self.search_margin < 2 * self.radius:
+            raise ValueError(f"search_margin must be >= 2 * radius ({2 * self.radius}) so that "
+                             "the local flow's windows fit in a tile")
+        if self.local_weight == 0 and self.cm_weight == 0 and self.uu_weight == 0:
+            raise ValueError("at least one of the local, colour-mixture and intra-unknown flows "
+                             "must be on: they alone tie unknown pixels together")
