@@ -1,4 +1,5 @@
-"""The guided filter (He, Sun & Tang, ECCV 2010 / TPAMI 2013), colour guide.
+"""The guided filter (He, Sun & Tang, ECCV 2010 / TPAMI 2013), colour guide, and the
+fast guided filter's upsampling of a matte solved at reduced size.
 
 Written with box filters: OpenCV's ximgproc has one, but ximgproc is in
 opencv-contrib, which the headless wheel this project uses does not ship.
@@ -11,6 +12,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
+from .geometry import Rect
+from .trimap import FOREGROUND, UNKNOWN
 
 
 
@@ -80,3 +84,74 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
     """
     a, b = guided_coefficients(guide, src, radius, eps)
     return (a * np.asarray(guide, np.float32)).sum(-1) + b
+
+
+# -- fast guided filter upsampling (He & Sun 2015): coefficients fitted on a reduced
+# photo, applied at full size (the preview and scribble solves use it)
+RADIUS = 1       # guided-filter window radius, in reduced pixels
+EPS = 1e-4       # guided-filter regularisation
+_REMAP_COLS = 4096  # cv2.remap wants maps with sides below 32767
+
+
+def guided_upsample(alpha_small: np.ndarray, image_small: np.ndarray, image: np.ndarray,
+                    radius: int = RADIUS, eps: float = EPS) -> np.ndarray:
+    """Fast guided filter upsampling.
+
+    Args:
+        alpha_small: float32 h x w in [0, 1].
+        image_small: float32 h x w x 3 in [0, 1] (the photo reduced to h x w).
+        image: float32 H x W x 3 in [0, 1].
+    Returns:
+        float32 H x W in [0, 1].
+    """
+    a, b = guided_coefficients(image_small, alpha_small, radius, eps)
+    h, w = image.shape[:2]
+    a = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
+    b = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
+    alpha = np.einsum("hwc,hwc->hw", a, image) + b
+    return np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def upsampling_coefficients(alpha_small: np.ndarray, image_small: np.ndarray, radius: int = RADIUS,
+                  eps: float = EPS) -> np.ndarray:
+    """h x w x 4 float32: the guided filter's A (3 channels) and B on the small image."""
+    a, b = guided_coefficients(image_small, alpha_small, radius, eps)
+    return np.dstack([a, b])
+
+
+def upsample_into(coef: np.ndarray, image: np.ndarray, trimap: np.ndarray,
+                         out: np.ndarray, rect: Rect) -> None:
+    """Write the upsampled matte into ``out`` inside ``rect``: exact 0/1 where the
+    trimap is known, the guided-filter model at the unknown pixels, whose
+    coefficients cv2.remap interpolates at the pixel centres' positions in the
+    small image (mapped as cv2.resize maps them)."""
+    x0, y0 = rect.x0, rect.y0
+    h, w = trimap.shape
+    sub = trimap[rect.slices]
+    out[rect.slices] = sub == FOREGROUND
+    points = cv2.findNonZero(cv2.compare(sub, UNKNOWN, cv2.CMP_EQ))
+    if points is None:
+        return
+    xs, ys = points.reshape(-1, 2).T
+    xs, ys = xs + x0, ys + y0
+    n = xs.size
+    rows = -(-n // _REMAP_COLS)
+    maps = np.zeros((2, rows * _REMAP_COLS), np.float32)
+    maps[0, :n] = (xs + 0.5) * (coef.shape[1] / w) - 0.5
+    maps[1, :n] = (ys + 0.5) * (coef.shape[0] / h) - 0.5
+    c = cv2.remap(coef, maps[0].reshape(rows, -1), maps[1].reshape(rows, -1), cv2.INTER_LINEAR,
+                  borderMode=cv2.BORDER_REPLICATE).reshape(-1, 4)[:n]
+    values = np.einsum("nc,nc->n", c[:, :3], image[ys, xs]) + c[:, 3]
+    out[ys, xs] = np.clip(values, 0.0, 1.0)
+
+
+def guided_upsample_at(alpha_small: np.ndarray, image_small: np.ndarray, image: np.ndarray,
+                       trimap: np.ndarray, radius: int = RADIUS, eps: float = EPS) -> np.ndarray:
+    """:func:`guided_upsample` evaluated at the trimap's unknown pixels only, the
+    known ones set exactly: the same matte as ``clamp_to_trimap(guided_upsample(...))``
+    for a fraction of the work when the unknown region is a band."""
+    out = np.empty(trimap.shape, np.float32)
+    h, w = trimap.shape
+    upsample_into(upsampling_coefficients(alpha_small, image_small, radius, eps), image, trimap,
+                         out, Rect(0, 0, w, h))
+    return out

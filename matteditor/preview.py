@@ -22,105 +22,18 @@ import numpy as np
 
 from .engines.base import CancelToken, Engine, ProgressFn
 from .geometry import Rect
-from .guided_filter import guided_coefficients
-from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap
+from .guided_filter import guided_upsample, upsample_into, upsampling_coefficients
+from .trimap import UNKNOWN, clamp_to_trimap, reduce_trimap
 
-COVERAGE = 0.25  # a reduced pixel is known when this much of it was painted that label
-RADIUS = 1       # guided-filter window radius, in reduced pixels
-EPS = 1e-4       # guided-filter regularisation
-_COVERAGE_8BIT = round(COVERAGE * 255)
 # Below this share of unknown pixels the upsampling is evaluated at the unknown
 # pixels only (the rest is known and exact); above it, densely.
 SPARSE_UNKNOWN = 0.4
-_REMAP_COLS = 4096  # cv2.remap wants maps with sides below 32767
 
 
 def preview_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     """(w, h) with the long side at most ``max_side``, aspect kept."""
     f = min(1.0, max_side / max(width, height))
     return max(1, round(width * f)), max(1, round(height * f))
-
-
-def reduce_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Trimap reduced to ``size`` (w, h) without losing thin scribbles.
-
-    A reduced pixel takes a label if at least COVERAGE of it carries that
-    label and not the other one; anything mixed stays unknown.
-    """
-    # One area reduction of a two-channel 0/255 byte image (foreground, background):
-    # a quarter of the time of reducing two float masks, which matters on 12 MP.
-    labels = cv2.merge([cv2.compare(trimap, FOREGROUND, cv2.CMP_EQ),
-                        cv2.compare(trimap, BACKGROUND, cv2.CMP_EQ)])
-    cover = cv2.resize(labels, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], 2)
-    fg, bg = cover[..., 0] >= _COVERAGE_8BIT, cover[..., 1] >= _COVERAGE_8BIT
-    out = np.full((size[1], size[0]), UNKNOWN, np.uint8)
-    out[fg & ~bg] = FOREGROUND
-    out[bg & ~fg] = BACKGROUND
-    return out
-
-
-def guided_upsample(alpha_small: np.ndarray, image_small: np.ndarray, image: np.ndarray,
-                    radius: int = RADIUS, eps: float = EPS) -> np.ndarray:
-    """Fast guided filter upsampling.
-
-    Args:
-        alpha_small: float32 h x w in [0, 1].
-        image_small: float32 h x w x 3 in [0, 1] (the photo reduced to h x w).
-        image: float32 H x W x 3 in [0, 1].
-    Returns:
-        float32 H x W in [0, 1].
-    """
-    a, b = guided_coefficients(image_small, alpha_small, radius, eps)
-    h, w = image.shape[:2]
-    a = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
-    b = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
-    alpha = np.einsum("hwc,hwc->hw", a, image) + b
-    return np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
-
-
-def _coefficients(alpha_small: np.ndarray, image_small: np.ndarray, radius: int = RADIUS,
-                  eps: float = EPS) -> np.ndarray:
-    """h x w x 4 float32: the guided filter's A (3 channels) and B on the small image."""
-    a, b = guided_coefficients(image_small, alpha_small, radius, eps)
-    return np.dstack([a, b])
-
-
-def _evaluate_at_unknown(coef: np.ndarray, image: np.ndarray, trimap: np.ndarray,
-                         out: np.ndarray, rect: Rect) -> None:
-    """Write the upsampled matte into ``out`` inside ``rect``: exact 0/1 where the
-    trimap is known, the guided-filter model at the unknown pixels, whose
-    coefficients cv2.remap interpolates at the pixel centres' positions in the
-    small image (mapped as cv2.resize maps them)."""
-    x0, y0 = rect.x0, rect.y0
-    h, w = trimap.shape
-    sub = trimap[rect.slices]
-    out[rect.slices] = sub == FOREGROUND
-    points = cv2.findNonZero(cv2.compare(sub, UNKNOWN, cv2.CMP_EQ))
-    if points is None:
-        return
-    xs, ys = points.reshape(-1, 2).T
-    xs, ys = xs + x0, ys + y0
-    n = xs.size
-    rows = -(-n // _REMAP_COLS)
-    maps = np.zeros((2, rows * _REMAP_COLS), np.float32)
-    maps[0, :n] = (xs + 0.5) * (coef.shape[1] / w) - 0.5
-    maps[1, :n] = (ys + 0.5) * (coef.shape[0] / h) - 0.5
-    c = cv2.remap(coef, maps[0].reshape(rows, -1), maps[1].reshape(rows, -1), cv2.INTER_LINEAR,
-                  borderMode=cv2.BORDER_REPLICATE).reshape(-1, 4)[:n]
-    values = np.einsum("nc,nc->n", c[:, :3], image[ys, xs]) + c[:, 3]
-    out[ys, xs] = np.clip(values, 0.0, 1.0)
-
-
-def guided_upsample_at(alpha_small: np.ndarray, image_small: np.ndarray, image: np.ndarray,
-                       trimap: np.ndarray, radius: int = RADIUS, eps: float = EPS) -> np.ndarray:
-    """:func:`guided_upsample` evaluated at the trimap's unknown pixels only, the
-    known ones set exactly: the same matte as ``clamp_to_trimap(guided_upsample(...))``
-    for a fraction of the work when the unknown region is a band."""
-    out = np.empty(trimap.shape, np.float32)
-    h, w = trimap.shape
-    _evaluate_at_unknown(_coefficients(alpha_small, image_small, radius, eps), image, trimap,
-                         out, Rect(0, 0, w, h))
-    return out
 
 
 @dataclass
@@ -195,7 +108,7 @@ class PreviewSolver:
         small_trimap = reduce_trimap(trimap, (w, h))
         alpha_small = self.engine.predict(small_trimap, progress=progress, cancel=cancel).alpha
         cancel.raise_if_cancelled()
-        coef = _coefficients(alpha_small, small)
+        coef = upsampling_coefficients(alpha_small, small)
         full = Rect(0, 0, trimap.shape[1], trimap.shape[0])
         box = full if self._shown is None else self._redo_box(coef, changed, trimap.shape)
         if box.empty:
@@ -206,6 +119,6 @@ class PreviewSolver:
             alpha = clamp_to_trimap(alpha, trimap)
         else:
             alpha = np.empty(trimap.shape, np.float32) if box == full else self._shown.alpha.copy()
-            _evaluate_at_unknown(coef, image, trimap, alpha, box)
+            upsample_into(coef, image, trimap, alpha, box)
         self._shown = _Shown(coef, alpha)
         return alpha

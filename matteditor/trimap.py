@@ -239,3 +239,26 @@ def resize_band(trimap: np.ndarray, pixels: int) -> np.ndarray:
         out[shrink & grown_fg & ~grown_bg] = FOREGROUND
         out[shrink & grown_bg & ~grown_fg] = BACKGROUND
     return out
+
+
+#: a reduced pixel is known when this much of it was painted that label
+REDUCE_COVERAGE = 0.25
+_COVERAGE_8BIT = round(REDUCE_COVERAGE * 255)
+
+
+def reduce_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Trimap reduced to ``size`` (w, h) without losing thin scribbles.
+
+    A reduced pixel takes a label if at least REDUCE_COVERAGE of it carries that
+    label and not the other one; anything mixed stays unknown.
+    """
+    # One area reduction of a two-channel 0/255 byte image (foreground, background):
+    # a quarter of the time of reducing two float masks, which matters on 12 MP.
+    labels = cv2.merge([cv2.compare(trimap, FOREGROUND, cv2.CMP_EQ),
+                        cv2.compare(trimap, BACKGROUND, cv2.CMP_EQ)])
+    cover = cv2.resize(labels, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], 2)
+    fg, bg = cover[..., 0] >= _COVERAGE_8BIT, cover[..., 1] >= _COVERAGE_8BIT
+    out = np.full((size[1], size[0]), UNKNOWN, np.uint8)
+    out[fg & ~bg] = FOREGROUND
+    out[bg & ~fg] = BACKGROUND
+    return out

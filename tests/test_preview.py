@@ -9,10 +9,10 @@ import cv2
 from matteditor.engines.base import CancelToken, Engine
 from matteditor.engines.fast_cf import FastClosedFormEngine
 from matteditor.geometry import Rect
-from matteditor.preview import (PreviewSolver, guided_upsample, guided_upsample_at,
-                                preview_size, reduce_trimap)
+from matteditor.guided_filter import guided_upsample, guided_upsample_at
+from matteditor.preview import PreviewSolver, preview_size
 from matteditor.solvers.settings import CFSettings
-from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap
+from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap, reduce_trimap
 
 
 class SmoothEngine(Engine):

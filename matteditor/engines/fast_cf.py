@@ -9,6 +9,9 @@ preconditioned CG) takes over.  The session is a
 :class:`~matteditor.solvers.tiled_session.SolveSession`: tiles around the
 unknown region, and after an edit only the changed tiles are solved again; with
 ``EngineOptions.local_margin`` a stroke is first solved only around itself.
+A scribble trimap (mostly unknown) is solved coarse to fine
+(:mod:`matteditor.solvers.scribbles`): the reduced photo first, then exactly
+only the transition band it finds, at full resolution.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..geometry import Rect
+from ..solvers.scribbles import CoarseToFine, ScribbleSettings
 from ..solvers.settings import CFSettings
 from .base import Capabilities, CancelToken, Engine, EngineOptions, ProgressFn
 
@@ -41,7 +45,10 @@ class FastClosedFormEngine(Engine):
     capabilities = Capabilities(incremental=True, local_first=True, preview=True)
 
     def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(),
-                 settings: CFSettings = CFSettings()) -> None:
+                 settings: CFSettings = CFSettings(),
+                 scribbles: ScribbleSettings | None = ScribbleSettings()) -> None:
+        """``scribbles``: how mostly-unknown trimaps are solved coarse to fine
+        (None: every trimap is solved exactly as it is)."""
         super().__init__(device, options)
         if options.memory_mb is not None and options.memory_mb < settings.max_factor_mb:
             settings = dataclasses.replace(settings, max_factor_mb=options.memory_mb)
@@ -50,6 +57,8 @@ class FastClosedFormEngine(Engine):
         from ..solvers.tiled_session import SolveSession
 
         self.session = SolveSession(settings, device, local_margin=options.local_margin)
+        self.coarse = CoarseToFine(scribbles) if scribbles is not None else None
+        self._coarse_session = SolveSession(settings, device)
 
     @classmethod
     def devices(cls) -> tuple[str, ...]:
@@ -57,9 +66,13 @@ class FastClosedFormEngine(Engine):
 
     def _set_image(self, image: np.ndarray) -> None:
         self.session.set_image(image)
+        if self.coarse is not None:
+            self.coarse.set_image(image)
+            self._coarse_session.set_image(self.coarse.coarse_image)
 
     def _reset(self) -> None:
         self.session.reset()
+        self._coarse_session.reset()
 
     def _hook(self, progress: ProgressFn, cancel: CancelToken, message: str):
         def hook(fraction: float) -> None:
@@ -71,11 +84,31 @@ class FastClosedFormEngine(Engine):
                  cancel: CancelToken) -> tuple[np.ndarray, bool]:
         progress(0.0, f"{self.label}: preparing")
         try:
+            if self.coarse is not None and self.coarse.applies(trimap):
+                return self._scribbles(trimap, progress, cancel), True
             alpha = self.session.solve(trimap, self._hook(progress, cancel, "solving"), changed)
         except Cancelled:
             log.debug("fast-cf solve cancelled")
             raise
         return alpha, not self.session.approximate
+
+    def _scribbles(self, trimap: np.ndarray, progress: ProgressFn,
+                   cancel: CancelToken) -> np.ndarray:
+        """Coarse to fine (see :mod:`matteditor.solvers.scribbles`); the fine solves are
+        the session's, so a later stroke re-solves only the band tiles it changed."""
+        coarse_hook = self._hook(progress, cancel, "solving the reduced photo")
+        derived = self.coarse.band_trimap(
+            trimap, lambda small: self._coarse_session.solve(
+                small, lambda f: coarse_hook(0.2 * f)))
+        fine_hook = self._hook(progress, cancel, "solving the edge band")
+        for round_ in range(self.coarse.settings.rounds + 1):
+            alpha = self.session.solve(derived, lambda f: fine_hook(0.2 + 0.8 * f))
+            wider = self.coarse.widened(derived, alpha, trimap) \
+                if round_ < self.coarse.settings.rounds else None
+            if wider is None:
+                break
+            derived = wider
+        return alpha
 
     def _refine(self, progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
         alpha = self.session.refine(self._hook(progress, cancel, "refining"))

@@ -1,0 +1,87 @@
+"""Scribble trimaps solved coarse to fine: the band found, the answer against the exact solve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matteditor.engines.fast_cf import FastClosedFormEngine
+from matteditor.solvers.scribbles import CoarseToFine, ScribbleSettings
+from matteditor.solvers.settings import CFSettings
+from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, paint_stroke
+
+SMALL = ScribbleSettings(coarse_pixels=4096)
+
+
+def disk_photo(h: int = 240, w: int = 320, seed: int = 1):
+    """A textured disk with a soft 6-px rim on a gradient, its true alpha, and
+    scribbles: two strokes inside the disk, two in the background."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    d = np.hypot(yy - h / 2, xx - w / 2) - min(h, w) * 0.3
+    alpha = np.clip(0.5 - d / 6.0, 0, 1).astype(np.float32)
+    fg = np.stack([0.85 + 0.05 * np.sin(xx / 4), 0.4 + 0.05 * rng.random((h, w)),
+                   0.15 + 0 * xx], -1)
+    bg = np.stack([0.1 + 0.3 * xx / w, 0.55 + 0 * xx, 0.3 + 0.4 * yy / h], -1)
+    image = np.clip(alpha[..., None] * fg + (1 - alpha[..., None]) * bg
+                    + 0.01 * rng.standard_normal((h, w, 3)), 0, 1).astype(np.float32)
+    trimap = np.full((h, w), UNKNOWN, np.uint8)
+    cx, cy, r = w / 2, h / 2, min(h, w) * 0.3
+    paint_stroke(trimap, [(cx - r / 2, cy), (cx + r / 2, cy)], 3, FOREGROUND)
+    paint_stroke(trimap, [(cx, cy - r / 2), (cx, cy + r / 2)], 3, FOREGROUND)
+    paint_stroke(trimap, [(10, 10), (w - 10, 10)], 3, BACKGROUND)
+    paint_stroke(trimap, [(10, h - 10), (10, 20)], 3, BACKGROUND)
+    return image, trimap, alpha
+
+
+def test_only_mostly_unknown_trimaps_on_large_enough_photos_are_scribbles():
+    image, trimap, alpha = disk_photo()
+    c2f = CoarseToFine(SMALL)
+    c2f.set_image(image)
+    assert c2f.applies(trimap)
+    banded = np.where(alpha >= 0.999, FOREGROUND, np.where(alpha <= 0.001, BACKGROUND, UNKNOWN))
+    assert not c2f.applies(banded.astype(np.uint8))
+    tiny = CoarseToFine(ScribbleSettings(coarse_pixels=10 ** 6))
+    tiny.set_image(image)
+    assert not tiny.applies(trimap)                  # nothing to reduce
+
+
+def test_the_derived_trimap_keeps_the_strokes_and_leaves_only_the_edge_unknown():
+    image, trimap, alpha = disk_photo()
+    c2f = CoarseToFine(SMALL)
+    c2f.set_image(image)
+    engine = FastClosedFormEngine(scribbles=None)
+    engine.set_image(c2f.coarse_image)
+    derived = c2f.band_trimap(trimap, lambda small: engine.predict(small).alpha)
+    known = trimap != UNKNOWN
+    np.testing.assert_array_equal(derived[known], trimap[known])
+    soft = (alpha > 0.02) & (alpha < 0.98)
+    assert (derived[soft] == UNKNOWN).mean() > 0.99          # the true edge is in the band
+    assert (derived == UNKNOWN).mean() < 0.5 < (trimap == UNKNOWN).mean()   # a band, not all
+    assert (derived[alpha == 1] != BACKGROUND).all() and (derived[alpha == 0] != FOREGROUND).all()
+
+
+def test_a_band_too_narrow_for_the_fine_solve_is_widened_there():
+    image, trimap, alpha = disk_photo()
+    c2f = CoarseToFine(SMALL)
+    c2f.set_image(image)
+    narrow = np.where(alpha >= 0.5, FOREGROUND, BACKGROUND).astype(np.uint8)
+    narrow[(alpha > 0.4) & (alpha < 0.6)] = UNKNOWN          # far too thin for a 6-px rim
+    wider = c2f.widened(narrow, alpha, trimap)
+    assert wider is not None
+    assert (wider == UNKNOWN).sum() > (narrow == UNKNOWN).sum()
+    band = (alpha > 0.02) & (alpha < 0.98)
+    exact_band = np.where(band, UNKNOWN, np.where(alpha >= 0.5, FOREGROUND, BACKGROUND))
+    assert c2f.widened(exact_band.astype(np.uint8), alpha, trimap) is None
+
+
+@pytest.mark.parametrize("method", ["direct", "iterative"])
+def test_coarse_to_fine_is_within_five_percent_of_the_exact_scribble_solve(method):
+    image, trimap, truth = disk_photo()
+    settings = CFSettings(threads=1, method=method, rtol=1e-5)
+    quick = FastClosedFormEngine(settings=settings, scribbles=SMALL).estimate(image, trimap)
+    exact = FastClosedFormEngine(settings=settings, scribbles=None).estimate(image, trimap)
+    sad_quick = np.abs(quick - truth).sum()
+    sad_exact = np.abs(exact - truth).sum()
+    assert sad_quick <= 1.05 * sad_exact
+    assert (quick[trimap == FOREGROUND] == 1).all() and (quick[trimap == BACKGROUND] == 0).all()
