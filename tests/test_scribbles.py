@@ -46,33 +46,21 @@ def test_only_mostly_unknown_trimaps_on_large_enough_photos_are_scribbles():
     assert not tiny.applies(trimap)                  # nothing to reduce
 
 
-def test_the_derived_trimap_keeps_the_strokes_and_leaves_only_the_edge_unknown():
+def test_only_the_steep_part_of_the_matte_is_solved_again_at_full_size():
     image, trimap, alpha = disk_photo()
     c2f = CoarseToFine(SMALL)
     c2f.set_image(image)
     engine = FastClosedFormEngine(scribbles=None)
     engine.set_image(c2f.coarse_image)
-    derived = c2f.band_trimap(trimap, lambda small: engine.predict(small).alpha)
+    fixed, band = c2f.band_problem(trimap, lambda small: engine.predict(small).alpha)
     known = trimap != UNKNOWN
-    np.testing.assert_array_equal(derived[known], trimap[known])
-    soft = (alpha > 0.02) & (alpha < 0.98)
-    assert (derived[soft] == UNKNOWN).mean() > 0.99          # the true edge is in the band
-    assert (derived == UNKNOWN).mean() < 0.5 < (trimap == UNKNOWN).mean()   # a band, not all
-    assert (derived[alpha == 1] != BACKGROUND).all() and (derived[alpha == 0] != FOREGROUND).all()
-
-
-def test_a_band_too_narrow_for_the_fine_solve_is_widened_there():
-    image, trimap, alpha = disk_photo()
-    c2f = CoarseToFine(SMALL)
-    c2f.set_image(image)
-    narrow = np.where(alpha >= 0.5, FOREGROUND, BACKGROUND).astype(np.uint8)
-    narrow[(alpha > 0.4) & (alpha < 0.6)] = UNKNOWN          # far too thin for a 6-px rim
-    wider = c2f.widened(narrow, alpha, trimap)
-    assert wider is not None
-    assert (wider == UNKNOWN).sum() > (narrow == UNKNOWN).sum()
-    band = (alpha > 0.02) & (alpha < 0.98)
-    exact_band = np.where(band, UNKNOWN, np.where(alpha >= 0.5, FOREGROUND, BACKGROUND))
-    assert c2f.widened(exact_band.astype(np.uint8), alpha, trimap) is None
+    assert not band[known].any()                                  # strokes are never solved
+    np.testing.assert_array_equal(fixed[known], trimap[known] == FOREGROUND)
+    rim = (alpha > 0.05) & (alpha < 0.95)
+    assert band[rim].mean() > 0.99                                # the edge is solved again
+    assert band.mean() < 0.5 < (trimap == UNKNOWN).mean()         # and little else
+    far = ~band & ~known
+    assert np.abs(fixed[far] - alpha[far]).mean() < 0.05          # kept where it is smooth
 
 
 @pytest.mark.parametrize("method", ["direct", "iterative"])

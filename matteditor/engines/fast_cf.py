@@ -94,21 +94,17 @@ class FastClosedFormEngine(Engine):
 
     def _scribbles(self, trimap: np.ndarray, progress: ProgressFn,
                    cancel: CancelToken) -> np.ndarray:
-        """Coarse to fine (see :mod:`matteditor.solvers.scribbles`); the fine solves are
-        the session's, so a later stroke re-solves only the band tiles it changed."""
+        """Coarse to fine (see :mod:`matteditor.solvers.scribbles`)."""
+        from ..solvers.closed_form import Problem, solve_closed_form
+
         coarse_hook = self._hook(progress, cancel, "solving the reduced photo")
-        derived = self.coarse.band_trimap(
+        fixed, band = self.coarse.band_problem(
             trimap, lambda small: self._coarse_session.solve(
                 small, lambda f: coarse_hook(0.2 * f)))
-        fine_hook = self._hook(progress, cancel, "solving the edge band")
-        for round_ in range(self.coarse.settings.rounds + 1):
-            alpha = self.session.solve(derived, lambda f: fine_hook(0.2 + 0.8 * f))
-            wider = self.coarse.widened(derived, alpha, trimap) \
-                if round_ < self.coarse.settings.rounds else None
-            if wider is None:
-                break
-            derived = wider
-        return alpha
+        fine_hook = self._hook(progress, cancel, "solving the edges at full size")
+        self.session.reset()      # its tiles belong to another kind of trimap
+        return solve_closed_form(Problem(self._require_image(), fixed, band), self.settings,
+                                 self.device, hook=lambda f: fine_hook(0.2 + 0.8 * f))
 
     def _refine(self, progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
         alpha = self.session.refine(self._hook(progress, cancel, "refining"))
