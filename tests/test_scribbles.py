@@ -38,7 +38,7 @@ def test_only_mostly_unknown_trimaps_on_large_enough_photos_are_scribbles():
     image, trimap, alpha = disk_photo()
     c2f = CoarseToFine(SMALL)
     c2f.set_image(image)
-    assert c2f.applies(trimap)
+    assert c2f.applies(trimap) and c2f.coarse_image.shape[0] * c2f.coarse_image.shape[1] <= 1.05 * 4096
     banded = np.where(alpha >= 0.999, FOREGROUND, np.where(alpha <= 0.001, BACKGROUND, UNKNOWN))
     assert not c2f.applies(banded.astype(np.uint8))
     tiny = CoarseToFine(ScribbleSettings(coarse_pixels=10 ** 6))
@@ -52,7 +52,15 @@ def test_only_the_steep_part_of_the_matte_is_solved_again_at_full_size():
     c2f.set_image(image)
     engine = FastClosedFormEngine(scribbles=None)
     engine.set_image(c2f.coarse_image)
-    fixed, band = c2f.band_problem(trimap, lambda small: engine.predict(small).alpha)
+    asked = []
+
+    def solve_fixed(level, fixed, band):
+        asked.append((level.shape, fixed, band))
+        return fixed
+
+    c2f.solve(trimap, lambda small: engine.predict(small).alpha, solve_fixed)
+    shape, fixed, band = asked[-1]
+    assert shape == image.shape
     known = trimap != UNKNOWN
     assert not band[known].any()                                  # strokes are never solved
     np.testing.assert_array_equal(fixed[known], trimap[known] == FOREGROUND)
@@ -73,3 +81,11 @@ def test_coarse_to_fine_is_within_five_percent_of_the_exact_scribble_solve(metho
     sad_exact = np.abs(exact - truth).sum()
     assert sad_quick <= 1.05 * sad_exact
     assert (quick[trimap == FOREGROUND] == 1).all() and (quick[trimap == BACKGROUND] == 0).all()
+
+
+def test_a_large_photo_goes_through_levels_each_about_eight_times_smaller():
+    c2f = CoarseToFine(ScribbleSettings(coarse_pixels=2000, level_ratio=8))
+    c2f.set_image(np.zeros((300, 400, 3), np.float32))
+    sizes = [level.shape[0] * level.shape[1] for level in c2f._levels]
+    assert sizes[0] == 120_000 and sizes[-1] <= 1.05 * 2000 and len(sizes) == 3
+    assert all(7 <= a / b <= 9.5 for a, b in zip(sizes, sizes[1:]))

@@ -98,13 +98,14 @@ class FastClosedFormEngine(Engine):
         from ..solvers.closed_form import Problem, solve_closed_form
 
         coarse_hook = self._hook(progress, cancel, "solving the reduced photo")
-        fixed, band = self.coarse.band_problem(
-            trimap, lambda small: self._coarse_session.solve(
-                small, lambda f: coarse_hook(0.2 * f)))
         fine_hook = self._hook(progress, cancel, "solving the edges at full size")
         self.session.reset()      # its tiles belong to another kind of trimap
-        return solve_closed_form(Problem(self._require_image(), fixed, band), self.settings,
-                                 self.device, hook=lambda f: fine_hook(0.2 + 0.8 * f))
+        return self.coarse.solve(
+            trimap, lambda small: self._coarse_session.solve(small, lambda f: coarse_hook(0.1 * f)),
+            lambda image, fixed, band: solve_closed_form(
+                Problem(image, fixed, band), self.settings, self.device,
+                hook=lambda f: cancel.raise_if_cancelled()),
+            lambda f: fine_hook(0.1 + 0.9 * f))
 
     def _refine(self, progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
         alpha = self.session.refine(self._hook(progress, cancel, "refining"))

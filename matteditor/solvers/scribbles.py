@@ -14,6 +14,8 @@ gradient that a reduced solve already gets right).  So:
 3. where the upsampled alpha changes faster than ``gradient`` per pixel (grown
    by a coarse pixel and ``margin``) the pixels are solved exactly at full
    resolution, with the upsampled alpha fixed around them; elsewhere it is kept.
+   A 12 MP photo goes through a middle level (~1.5 MP) the same way, so that no
+   level's band is too large to factorise.
 
 A first try fixed only where the coarse alpha was confidently 0 or 1: on
 textured photos with few strokes closed-form leaves wide soft regions, and that
@@ -38,8 +40,10 @@ from ..trimap import FOREGROUND, UNKNOWN, reduce_trimap
 
 log = logging.getLogger(__name__)
 
-#: alpha solver on a trimap: (trimap uint8 H x W) -> float32 H x W
+#: alpha solver on a trimap of the coarsest photo: (trimap uint8 h x w) -> float32 h x w
 Solve = Callable[[np.ndarray], np.ndarray]
+#: closed-form solve of (photo, fixed alpha, pixels to solve) -> float32 alpha
+SolveFixed = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -47,14 +51,17 @@ class ScribbleSettings:
     """When a trimap counts as scribbles, and how the band is found.
 
     unknown_share: a trimap at least this share unknown is solved coarse to fine.
-    coarse_pixels: size of the coarse solve (the photo is reduced to about this).
-    gradient: alpha change per full-size pixel above which a pixel is solved
-        again at full resolution (0.01: 12% of the eval-dev and synthetic photos).
-    margin: pixels (full size) that region is grown by, on top of a coarse pixel.
+    coarse_pixels: size of the coarsest solve (the photo is reduced to about this).
+    level_ratio: pixels of a level over the next coarser one's: from 12 MP to
+        0.2 MP in two steps of ~8 keeps each level's band small enough to factorise.
+    gradient: alpha change per pixel (of the level being solved) above which a
+        pixel is solved again at that level (0.01: ~12% of the eval-dev photos).
+    margin: pixels the steep region is grown by, on top of a coarser pixel.
     """
 
     unknown_share: float = 0.5
     coarse_pixels: int = 200_000
+    level_ratio: float = 8.0
     gradient: float = 0.01
     margin: int = 3
 
@@ -63,8 +70,8 @@ class ScribbleSettings:
             raise ValueError(f"unknown_share must be in (0, 1], got {self.unknown_share}")
         if self.coarse_pixels < 1024 or not 0.0 < self.gradient < 1.0:
             raise ValueError("coarse_pixels must be >= 1024 and gradient in (0, 1)")
-        if self.margin < 0:
-            raise ValueError("margin must be >= 0")
+        if self.level_ratio < 2.0 or self.margin < 0:
+            raise ValueError("level_ratio must be >= 2 and margin >= 0")
 
 
 def _disk(radius: int) -> np.ndarray:
@@ -72,54 +79,78 @@ def _disk(radius: int) -> np.ndarray:
 
 
 class CoarseToFine:
-    """The coarse half of a scribble solve for one photo (not thread-safe).
+    """The pyramid of a scribble solve for one photo (not thread-safe).
 
-    ``set_image`` reduces the photo once; :meth:`band_problem` turns a scribble
-    trimap into the fixed values and the pixels to solve at full size.
+    ``set_image`` builds the levels once (full size first); :meth:`solve` solves
+    the coarsest with the strokes, then each finer level only where the matte
+    brought up from the level below is steep.
     """
 
     def __init__(self, settings: ScribbleSettings = ScribbleSettings()) -> None:
         self.settings = settings
-        self._image: np.ndarray | None = None
-        self._small: np.ndarray | None = None
-        self.scale = 1.0          # full-size pixels per coarse pixel
+        self._levels: list[np.ndarray] = []
 
     def set_image(self, image: np.ndarray) -> None:
-        """Reduce ``image`` (float32 H x W x 3) to about ``coarse_pixels``."""
-        h, w = image.shape[:2]
-        self._image = image
-        self.scale = max(1.0, math.sqrt(h * w / self.settings.coarse_pixels))
-        size = (max(8, round(w / self.scale)), max(8, round(h / self.scale)))
-        self._small = (cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-                       if self.scale > 1.0 else image)
+        """Build the levels of ``image`` (float32 H x W x 3), each ~``level_ratio``
+        times smaller, down to about ``coarse_pixels``."""
+        levels = [image]
+        while True:
+            h, w = levels[-1].shape[:2]
+            target = max(self.settings.coarse_pixels, h * w / self.settings.level_ratio)
+            f = math.sqrt(h * w / target)
+            size = (max(8, round(w / f)), max(8, round(h / f)))
+            if h * w <= self.settings.coarse_pixels or size[0] * size[1] >= 0.9 * h * w:
+                break
+            levels.append(cv2.resize(levels[-1], size, interpolation=cv2.INTER_AREA))
+        self._levels = levels
 
     @property
     def coarse_image(self) -> np.ndarray | None:
-        return self._small
+        return self._levels[-1] if self._levels else None
+
+    @property
+    def scale(self) -> float:
+        """Full-size pixels per coarsest pixel."""
+        if not self._levels:
+            return 1.0
+        return self._levels[0].shape[1] / self._levels[-1].shape[1]
 
     def applies(self, trimap: np.ndarray) -> bool:
         """Whether ``trimap`` is scribbles on a photo large enough to gain from it."""
-        if self._image is None or self.scale < 1.5:
+        if len(self._levels) < 2 or self.scale < 1.5:
             return False
         return np.count_nonzero(trimap == UNKNOWN) >= self.settings.unknown_share * trimap.size
 
-    def band_problem(self, trimap: np.ndarray, solve_coarse: Solve
-                     ) -> tuple[np.ndarray, np.ndarray]:
-        """What to solve at full size: (fixed float32 H x W alpha: the strokes and the
-        upsampled coarse alpha, solve bool H x W: where it changes quickly).
-        ``solve_coarse`` solves a trimap of the reduced photo (uint8 h x w) and may
-        raise to cancel."""
-        small = self._small
-        h, w = small.shape[:2]
-        alpha = guided_upsample(solve_coarse(reduce_trimap(trimap, (w, h))), small, self._image)
+    def solve(self, trimap: np.ndarray, solve_coarse: Solve, solve_fixed: SolveFixed,
+              hook: Callable[[float], None] = lambda f: None) -> np.ndarray:
+        """The matte of ``trimap`` (uint8 H x W, full size): float32 H x W in [0, 1].
+
+        ``solve_coarse`` solves a trimap of the coarsest photo; ``solve_fixed`` a
+        closed-form problem with fixed values; either may raise to cancel.
+        ``hook(fraction)`` is told how far it got."""
+        levels = self._levels
+        h, w = levels[-1].shape[:2]
+        alpha = solve_coarse(reduce_trimap(trimap, (w, h)))
+        for i in range(len(levels) - 2, -1, -1):
+            hook(1.0 - (i + 1) / len(levels))
+            image, below = levels[i], levels[i + 1]
+            h, w = image.shape[:2]
+            level_trimap = trimap if i == 0 else reduce_trimap(trimap, (w, h))
+            up = guided_upsample(alpha, below, image)
+            fixed, band = self._problem(up, level_trimap, w / below.shape[1])
+            alpha = solve_fixed(image, fixed, band)
+        return alpha
+
+    def _problem(self, alpha: np.ndarray, trimap: np.ndarray, step: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """(fixed float32: the strokes and ``alpha``, band bool: its steep part grown)."""
         gx = cv2.Sobel(alpha, cv2.CV_32F, 1, 0, ksize=3)
         gy = cv2.Sobel(alpha, cv2.CV_32F, 0, 1, ksize=3)
         steep = (cv2.magnitude(gx, gy) > 8.0 * self.settings.gradient).view(np.uint8)
-        grow = int(math.ceil(self.scale)) + self.settings.margin
-        band = cv2.dilate(steep, _disk(grow)).astype(bool)
+        band = cv2.dilate(steep, _disk(int(math.ceil(step)) + self.settings.margin))
         unknown = trimap == UNKNOWN
-        band &= unknown
+        band = band.astype(bool) & unknown
         fixed = np.where(unknown, alpha, trimap == FOREGROUND).astype(np.float32)
-        log.debug("scribbles: coarse %dx%d (x%.1f), band %.1f%% of the photo", w, h,
-                  self.scale, 100.0 * np.count_nonzero(band) / band.size)
+        log.debug("scribbles: level %dx%d, band %.1f%%", trimap.shape[1], trimap.shape[0],
+                  100.0 * np.count_nonzero(band) / band.size)
         return fixed, band
