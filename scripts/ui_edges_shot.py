@@ -13,15 +13,14 @@ Edges panel showing the values.  Exit code 0 when the editor showed the matte.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ui_smoke import FIT, focus_editor, shot, wait_for, xdo  # noqa: E402
+from ui_smoke import (FIT, beside_view_3, editor_on_xvfb, focus_editor, shot,  # noqa: E402
+                      wait_for, xdo)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,46 +38,22 @@ def main() -> int:
     ap.add_argument("--display", default=":79")
     ap.add_argument("--timeout", type=float, default=180)
     a = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="matteditor-edges-"))
-    (work / "config/matteditor").mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="matteditor-edges-project-"))
     sample = ROOT / "resources/sample"
     image = load_image(sample / "sample.jpg")
     trimap = load_trimap(sample / "sample_trimap.png", image.shape[:2])
     project = work / "edges.mattproj"
     save_project(project, Project(trimap, SessionSettings(view=7), None, image, ADJUSTMENTS),
                  embed=True)
-    log = work / "editor.log"
-    xvfb = subprocess.Popen(["Xvfb", a.display, "-screen", "0", "1280x820x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    editor = None
-    try:
-        time.sleep(1.0)
-        env = dict(os.environ, DISPLAY=a.display, QT_QPA_PLATFORM="xcb", MATTEDITOR_LOG="debug",
-                   XDG_CONFIG_HOME=str(work / "config"), XDG_DATA_HOME=str(work / "data"))
-        os.environ["DISPLAY"] = a.display  # for xdotool and import
-        with open(log, "wb") as out:
-            editor = subprocess.Popen([sys.executable, "-m", "matteditor", str(project)],
-                                      cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    with editor_on_xvfb(a.display, project, "matteditor-edges-") as log:
         wait_for(log, FIT.pattern, 60)
         wait_for(log, r"foreground colours shown for revision", a.timeout)
         xdo("mousemove", "1270", "810")  # keep the pointer off the picture
         focus_editor()
         time.sleep(1.5)
         shot(work / "edge.png")
-        xdo("key", "3")
-        time.sleep(1.5)
-        shot(work / "cutout.png")
-        subprocess.run(["convert", str(work / "edge.png"), str(work / "cutout.png"),
-                        "-resize", "75%", "+append", str(a.out)], check=True)
-        print(f"wrote {a.out}")
+        beside_view_3(work / "edge.png", a.out)
         return 0
-    finally:
-        if editor is not None:
-            editor.kill()
-            editor.wait()
-        xvfb.kill()
-        xvfb.wait()
-        sys.stderr.write(log.read_text(errors="replace")[-1500:] if log.exists() else "")
 
 
 if __name__ == "__main__":

@@ -9,11 +9,15 @@ the written cutout.  Exit code 0 when every check passes.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -67,6 +71,47 @@ def load_background(path: Path) -> None:
     xdo("key", "Return")
     time.sleep(1.5)
     focus_editor()
+
+
+@contextlib.contextmanager
+def editor_on_xvfb(display: str, opened: Path, prefix: str) -> Iterator[Path]:
+    """Xvfb on ``display`` and the editor opening ``opened`` on it, with throw-away
+    settings; yields the editor's log (debug level), and stops both after."""
+    root = Path(__file__).resolve().parent.parent
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    (work / "config/matteditor").mkdir(parents=True)
+    log = work / "editor.log"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x820x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    editor = None
+    try:
+        time.sleep(1.0)
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", MATTEDITOR_LOG="debug",
+                   XDG_CONFIG_HOME=str(work / "config"), XDG_DATA_HOME=str(work / "data"))
+        os.environ["DISPLAY"] = display  # for xdotool and import
+        with open(log, "wb") as out:
+            editor = subprocess.Popen([sys.executable, "-m", "matteditor", str(opened)],
+                                      cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+        yield log
+    finally:
+        if editor is not None:
+            editor.kill()
+            editor.wait()
+        xvfb.kill()
+        xvfb.wait()
+        sys.stderr.write(log.read_text(errors="replace")[-1500:] if log.exists() else "")
+
+
+def beside_view_3(first: Path, out: Path) -> None:
+    """Switch to view 3 (cutout on checkerboard), screenshot it, and write ``first``
+    and it side by side at 75% to ``out``."""
+    xdo("key", "3")
+    time.sleep(1.5)
+    cutout = first.with_name("cutout.png")
+    shot(cutout)
+    subprocess.run(["convert", str(first), str(cutout), "-resize", "75%", "+append", str(out)],
+                   check=True)
+    print(f"wrote {out}")
 
 
 def focus_editor() -> None:
