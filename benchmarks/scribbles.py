@@ -128,6 +128,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "eval-dev")
     ap.add_argument("--limit", type=int, default=0, help="the N smallest cases only")
+    ap.add_argument("--cases", default="", help="these cases only (comma-separated names)")
     ap.add_argument("--no-eval", action="store_true")
     ap.add_argument("--no-synthetic", action="store_true")
     ap.add_argument("--no-pymatting", action="store_true")
@@ -144,6 +145,8 @@ def main() -> int:
         rows = [line.split("\t") for line in (a.data / "index.tsv").read_text().splitlines()[1:]]
         cases = sorted((int(r[2]) * int(r[3]), r[1]) for r in rows if r[0] == "full")
         cases = [name for _, name in cases][:a.limit or None]
+        if a.cases:
+            cases = [name for name in cases if name in a.cases.split(",")]
         methods = [m for m in METHODS if not (a.no_pymatting and m == "pymatting")]
         print("| case | unknown | SAD c2f | SAD exact | c2f/exact | s c2f | s exact | s pymatting "
               "| speed-up vs pymatting | MB c2f |")
