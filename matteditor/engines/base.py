@@ -139,7 +139,8 @@ class Engine(abc.ABC):
                              f"it supports {', '.join(self.devices())}")
         self.device = device
         self.options = options
-        self._image: np.ndarray | None = None
+        self._image: np.ndarray | None = None    # float32, contiguous: what engines use
+        self._given: np.ndarray | None = None    # the array the caller gave
         self._trimap: np.ndarray | None = None   # of the last answer not yet refined
 
     @classmethod
@@ -160,14 +161,16 @@ class Engine(abc.ABC):
     # -- the session ---------------------------------------------------------
     @property
     def image(self) -> np.ndarray | None:
-        """The photo set with :meth:`set_image` (None before)."""
-        return self._image
+        """The photo given to :meth:`set_image`, the very array (None before): callers
+        recognise their photo by identity."""
+        return self._given
 
     def set_image(self, image: np.ndarray) -> None:
         """Start a session on ``image`` (float32 H x W x 3 sRGB in [0, 1]; kept,
         not copied: the caller never changes it in place)."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise TrimapError(f"image must be H x W x 3, got shape {image.shape}")
+        self._given = image
         image = np.ascontiguousarray(image, dtype=np.float32)
         self._image = image
         self._trimap = None
@@ -228,7 +231,7 @@ class Engine(abc.ABC):
         """One-shot: the exact alpha of ``trimap`` on ``image`` (float32 H x W in
         [0, 1], exactly 0/1 where the trimap is known).  The photo's session work
         is kept while the same array comes again."""
-        if image is not self._image:
+        if image is not self._given:
             self.set_image(image)
         return self.predict(trimap, None, progress=progress or no_progress,
                             cancel=cancel).alpha
