@@ -15,19 +15,16 @@ Then the editor's latencies: its solver thread (``matteditor.ui.worker`` around
 the core's ``matteditor.live`` pipeline) driven headless on the 12 MP photo
 with fast-cf, exact and local incremental modes: seconds of the first solve, stroke-to-preview, stroke-to-final, the
 longest stall of the UI thread's event loop meanwhile, and the session's peak
-memory (``--no-editor`` to skip).
+memory; and the 12 MP scribble row of ``scribbles.py`` (``--no-editor`` skips these).
 
-Every (engine, case) runs in its own subprocess, so the peak memory reported
-is that run's own (``ru_maxrss`` of the child: tracemalloc does not see
-torch's or numba's allocations) and no run warms another's caches.  Seconds
-time ``estimate`` only (not loading, and after one 8- or 16-pixel warm-up
-solve on each side, so that numba's compilation is not counted for pymatting
-nor for us); CPU seconds (the process's, all threads) are given too, since
-wall time on a shared machine follows the load.  SAD follows Composition-1k
-(``matteditor.metrics.sad``).  The table gives, per case and engine, seconds,
-speed-up over pymatting, peak RSS, SAD and SAD relative to pymatting's; then the
-median speed-up and SAD ratio per engine over the eval-dev cases.  The solver
-rows need no Qt; only the editor rows import PySide6.
+Every (engine, case) runs in its own subprocess: the peak memory reported is
+that run's own (``ru_maxrss``: tracemalloc misses torch's and numba's memory)
+and no run warms another's caches.  Seconds time ``estimate`` only (after one
+tiny warm-up solve on each side, so numba's compilation is not counted); CPU
+seconds are given too, since wall time on a shared machine follows the load.  SAD follows Composition-1k
+(``matteditor.metrics.sad``).  Per case and engine: seconds, speed-up over pymatting,
+peak RSS, SAD and SAD relative to pymatting's; then the median speed-up and SAD
+ratio per engine on eval-dev.  Only the editor rows import PySide6.
 """
 
 from __future__ import annotations
@@ -334,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
     p.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     p.add_argument("--markdown", type=Path, help="also write the table to this file")
-    p.add_argument("--no-editor", action="store_true",
-                   help="skip the editor latency rows (solver thread driven headless, 12 MP photo)")
+    p.add_argument("--no-editor", action="store_true", help="skip the editor latency and 12 MP "
+                   "scribble rows (solver thread driven headless)")
     p.add_argument("--local-margins", default="-1,64",
                    help="fast-cf incremental modes for the editor rows: -1 exact, N local margin")
     p.add_argument("--editor-worker", action="store_true", help=argparse.SUPPRESS)
@@ -384,9 +381,12 @@ def main(argv: list[str] | None = None) -> int:
                   "| stroke-to-exact s | longest event-loop stall ms | peak MB (session) |",
                   "|---|---|---|---|---|---|---|"]
         for margin in (int(m) for m in args.local_margins.split(",") if m):
-            row = run_editor(args, margin)
-            print(row, file=sys.stderr, flush=True)
-            editor.append(row)
+            editor.append(run_editor(args, margin))
+            print(editor[-1], file=sys.stderr, flush=True)
+        # scribbles (two strokes of each label, the rest unknown): benchmarks/scribbles.py's row
+        done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "scribbles.py"),
+                               "--no-eval"], capture_output=True, text=True, timeout=args.timeout)
+        editor += ["", (done.stdout.strip() or done.stderr.strip()).splitlines()[-1]]
     text = "\n".join(header + (table(runs, engines) if runs else []) + editor)
     print(text)
     if args.markdown:
