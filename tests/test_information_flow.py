@@ -133,7 +133,8 @@ def two_groups_case():
 
 def test_tiled_solve_equals_untiled_one():
     image, trimap = two_groups_case()
-    settings = InfoFlowSettings(rtol=1e-8, max_iterations=1000)
+    # exact searches: approximate ones may pick other neighbours in a larger tree
+    settings = InfoFlowSettings(rtol=1e-8, max_iterations=1000, search_eps=0.0)
     tiled, whole = InfoFlowSession(settings), InfoFlowSession(settings, tiled=False)
     for s in (tiled, whole):
         s.set_image(image)
@@ -184,7 +185,9 @@ def test_every_flow_can_be_switched_off():
     image, trimap, truth = ramp_case()
     for changes in (dict(cm_weight=0.0), dict(ku_weight=0.0), dict(uu_weight=0.0),
                     dict(local_weight=0.0), dict(edge_trimming=True)):
-        session = InfoFlowSession(InfoFlowSettings(**changes))
+        # from the paper's four flows (the defaults leave two of them off)
+        session = InfoFlowSession(InfoFlowSettings(**{"cm_weight": 1.0, "uu_weight": 0.01,
+                                                      **changes}))
         session.set_image(image)
         alpha = session.solve(trimap)
         assert np.abs(alpha - truth)[trimap == 128].mean() < 0.05, changes
@@ -199,3 +202,44 @@ def test_engine_is_registered_and_keeps_its_session():
     assert progress and progress[-1] == 1.0
     engine.estimate(image, trimap)
     assert engine.session.image_builds == 1
+
+
+def test_approximate_neighbour_searches_give_the_exact_searches_matte():
+    image, trimap, _ = ramp_case()
+    alphas = []
+    for eps in (0.0, InfoFlowSettings().search_eps):
+        session = InfoFlowSession(InfoFlowSettings(search_eps=eps, cm_weight=1.0, uu_weight=0.01))
+        session.set_image(image)
+        alphas.append(session.solve(trimap))
+    assert InfoFlowSettings().search_eps > 0
+    assert np.abs(alphas[0] - alphas[1]).max() < 0.02
+
+
+def test_local_and_known_to_unknown_flows_alone_are_solved_directly():
+    # without the colour-mixture and intra-unknown flows the preconditioner is the
+    # system itself: one solve with its factor, the same matte as conjugate gradients
+    # on a system that differs by a negligible intra-unknown flow
+    image, trimap, truth = ramp_case()
+    alphas, reports = [], []
+    for changes in (dict(uu_weight=0.0), dict(uu_weight=1e-12, rtol=1e-10)):
+        session = InfoFlowSession(InfoFlowSettings(**changes))
+        session.set_image(image)
+        alphas.append(session.solve(trimap))
+        reports.append(session.last_report.iterations)
+    assert reports[0] == 0
+    assert np.abs(alphas[0] - alphas[1]).max() < 1e-4
+    assert np.abs(alphas[0] - truth)[trimap == 128].mean() < 0.02
+
+
+def test_choose_engine_sends_bands_beyond_the_measured_size_to_the_default(monkeypatch):
+    import matteditor.engines as engines
+
+    image, trimap, _ = ramp_case()            # 40 x 60, 28 unknown columns
+    unknown = int((trimap == 128).sum())
+    assert engines.choose_engine(image, trimap) == "information-flow"
+    monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", unknown - 1)
+    assert engines.choose_engine(image, trimap) == engines.default_engine_name()
+    monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", unknown)
+    assert engines.choose_engine(image, trimap) == "information-flow"
+    with pytest.raises(EngineError):
+        engines.choose_engine(image[:10], trimap)

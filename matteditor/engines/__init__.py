@@ -9,7 +9,10 @@ the editor and project files ask :func:`default_engine_name`.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import EngineError
+from ..trimap import UNKNOWN
 from .base import (Capabilities, CancelToken, Engine, EngineInfo, EngineOptions, Prediction,
                    ProgressFn)
 from .classical import CLASSICAL_ENGINES
@@ -21,6 +24,16 @@ _REGISTRY: dict[str, type[Engine]] = {}
 #: pymatting's closed-form matte (SAD within 0.1% on eval-dev) 7x faster
 #: (docs/speed.md); the shipped network loses to it (resources/weights/MODEL_CARD.md).
 DEFAULT_ORDER = ("fast-cf", "closed-form")
+#: Per-case choice (:func:`choose_engine`): information-flow up to this many unknown
+#: pixels, the largest band measured (the 12 MP photo's 1.2 M: ~30 s, peak 3.2 GB;
+#: eval-dev's largest, 1.14 M: 2.9 GB); its time and memory grow with the band (one
+#: CHOLMOD factor per connected band), so larger bands, scribble trimaps of big photos
+#: among them, go to the default engine (fast-cf: coarse to fine, memory-bounded).  No
+#: rule on the band's share of the picture is used: "information-flow from 8%" won on
+#: the 14 full-size images (mean SAD 0.77x closed-form's instead of 0.78x) but lost on
+#: the crops (0.91x instead of 0.57x; benchmarks/infoflow.py).
+INFOFLOW_MAX_UNKNOWN = 1_250_000
+INFOFLOW_ENGINE = "information-flow"
 #: The engine every figure is compared with: pymatting's closed-form solver.
 REFERENCE_ENGINE = "closed-form"
 
@@ -65,6 +78,25 @@ def default_engine_name() -> str:
     return next(iter(engines))
 
 
+def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
+    """The engine for this photo and trimap: information-flow where it was measured to
+    beat closed-form at acceptable cost (see :data:`INFOFLOW_MAX_UNKNOWN`), else
+    :func:`default_engine_name`.
+
+    Args:
+        image: H x W x 3 photo (unused by the rule today; part of the signature so a rule
+            on the image, such as the transparency test, needs no caller change).
+        trimap: uint8 H x W in {0, 128, 255}.
+    Only the trimap's and image's own properties decide, never a ground truth.
+    """
+    if image.shape[:2] != trimap.shape:
+        raise EngineError(f"image {image.shape[:2]} and trimap {trimap.shape} differ in size")
+    unknown = int(np.count_nonzero(trimap == UNKNOWN))
+    if unknown <= INFOFLOW_MAX_UNKNOWN and INFOFLOW_ENGINE in available_engines():
+        return INFOFLOW_ENGINE
+    return default_engine_name()
+
+
 def create_engine(name: str, device: str | None = None,
                   options: EngineOptions = EngineOptions()) -> Engine:
     """Instantiate engine ``name`` on ``device`` (best available if None)."""
@@ -85,4 +117,5 @@ def create_engine(name: str, device: str | None = None,
 
 __all__ = ["Capabilities", "CancelToken", "Engine", "EngineInfo", "EngineOptions", "Prediction",
            "ProgressFn", "register", "all_engines", "available_engines", "create_engine",
-           "default_engine_name", "DEFAULT_ORDER", "REFERENCE_ENGINE"]
+           "default_engine_name", "choose_engine", "DEFAULT_ORDER", "INFOFLOW_MAX_UNKNOWN",
+           "REFERENCE_ENGINE"]

@@ -14,7 +14,8 @@ quadratic energy in the unknowns x (float64 n):
 * intra-unknown flow: E = sum_p sum_q w_pq (x_p - x_q)^2 over p's nearest
   unknown pixels, w = max(1 - mean |f_p - f_q|, 0): a graph Laplacian.
 
-Neighbours come from scipy's cKDTree (``workers=-1``: all cores).
+Neighbours come from scipy's cKDTree (``workers=-1``: all cores), approximate within
+(1 + ``eps``) of the exact distances (:attr:`.settings.InfoFlowSettings.search_eps`).
 """
 
 from __future__ import annotations
@@ -53,14 +54,14 @@ class TilePixels:
         return np.hstack([self.colours[rows], position_scale * self.positions[rows]])
 
 
-def _nearest_others(features: np.ndarray, queries: int, k: int) -> np.ndarray:
+def _nearest_others(features: np.ndarray, queries: int, k: int, eps: float) -> np.ndarray:
     """Indices (queries x k) of the k nearest points to each of the first ``queries``
-    points, leaving each point itself out."""
+    points, leaving each point itself out (``eps``: cKDTree's approximation factor)."""
     k_eff = min(k, features.shape[0] - 1)
     if k_eff < 1:
         return np.empty((queries, 0), np.int64)
     tree = cKDTree(features)
-    _, idx = tree.query(features[:queries], k=k_eff + 1, workers=-1)
+    _, idx = tree.query(features[:queries], k=k_eff + 1, eps=eps, workers=-1)
     idx = idx.reshape(queries, k_eff + 1)
     own = idx == np.arange(queries)[:, None]
     # with duplicate features a point may not come back among its own nearest: drop the last
@@ -68,11 +69,11 @@ def _nearest_others(features: np.ndarray, queries: int, k: int) -> np.ndarray:
     return idx[~own].reshape(queries, k_eff)
 
 
-def colour_mixture(pixels: TilePixels, k: int, regularizer: float
+def colour_mixture(pixels: TilePixels, k: int, regularizer: float, eps: float = 0.0
                    ) -> tuple[sp.csr_matrix, np.ndarray]:
     """(M, c) of the colour-mixture energy |M x - c|^2 (M: n x n CSR, c: float64 n)."""
     n = pixels.n
-    idx = _nearest_others(pixels.features(1.0), n, k)
+    idx = _nearest_others(pixels.features(1.0), n, k, eps)
     weights = lle_weights(pixels.colours[:n], pixels.colours[idx], regularizer)
     unknown = idx < n
     rows = np.repeat(np.arange(n), idx.shape[1]).reshape(idx.shape)
@@ -82,8 +83,8 @@ def colour_mixture(pixels: TilePixels, k: int, regularizer: float
     return (sp.identity(n, format="csr") - w_uu).tocsr(), c
 
 
-def known_to_unknown(pixels: TilePixels, k: int, position_scale: float, regularizer: float
-                     ) -> tuple[np.ndarray, np.ndarray] | None:
+def known_to_unknown(pixels: TilePixels, k: int, position_scale: float, regularizer: float,
+                     eps: float = 0.0) -> tuple[np.ndarray, np.ndarray] | None:
     """(estimate, confidence), float64 n each in [0, 1]; None without both kinds of samples.
 
     The estimate is the foreground share of the LLE weights over p's k nearest
@@ -103,7 +104,7 @@ def known_to_unknown(pixels: TilePixels, k: int, position_scale: float, regulari
     for samples in (fg, bg):
         kk = min(k, len(samples))
         tree = cKDTree(pixels.features(position_scale, samples))
-        _, idx = tree.query(query, k=kk, workers=-1)
+        _, idx = tree.query(query, k=kk, eps=eps, workers=-1)
         picks.append(samples[idx.reshape(n, kk)])
     kf = picks[0].shape[1]
     idx = np.hstack(picks)
@@ -121,11 +122,12 @@ def known_to_unknown(pixels: TilePixels, k: int, position_scale: float, regulari
     return estimate, confidence
 
 
-def intra_unknown(pixels: TilePixels, k: int, position_scale: float) -> sp.csr_matrix:
+def intra_unknown(pixels: TilePixels, k: int, position_scale: float, eps: float = 0.0
+                  ) -> sp.csr_matrix:
     """The symmetric graph Laplacian (n x n CSR) of sum_p sum_q w_pq (x_p - x_q)^2."""
     n = pixels.n
     features = pixels.features(position_scale, slice(0, n))
-    idx = _nearest_others(features, n, k)
+    idx = _nearest_others(features, n, k, eps)
     if idx.shape[1] == 0:
         return sp.csr_matrix((n, n))
     diff = np.abs(features[:, None, :] - features[idx]).mean(axis=2)

@@ -22,8 +22,11 @@ class InfoFlowSettings:
 
     #: colour-mixture flow: neighbours per unknown pixel in [r, g, b, x/W, y/H]
     cm_neighbours: int = 20
-    #: weight of the colour-mixture term ((I - W)^T (I - W)); 0 switches it off
-    cm_weight: float = 1.0
+    #: weight of the colour-mixture term ((I - W)^T (I - W)); 0 switches it off.  Off by
+    #: default: on eval-dev it changed the mean SAD by under 2% (crops and full size,
+    #: ``benchmarks/infoflow.py --ablation`` and ``--set cm_weight=1``) for twice the time
+    #: (a 20-neighbour search and LLE per pixel, and a slower conjugate-gradient apply)
+    cm_weight: float = 0.0
     #: LLE regulariser, relative to the trace of the neighbours' Gram matrix: keeps the
     #: K x K system (rank <= 3: colours are 3-D) solvable and the weights bounded
     lle_regularizer: float = 1e-3
@@ -35,7 +38,10 @@ class InfoFlowSettings:
     ku_position_scale: float = 10.0
     #: intra-unknown flow: neighbours among unknown pixels
     uu_neighbours: int = 5
-    #: weight of the intra-unknown term; 0: off
+    #: weight of the intra-unknown term; 0: off.  It costs conjugate-gradient iterations
+    #: (without it and the colour-mixture term one solve with the factor is the answer,
+    #: ~2x faster), but on eval-dev's wide bands it is what beats closed-form: full-size
+    #: mean SAD 0.78x closed-form's with it, 0.87x without (a80134c72d 154 vs 193)
     uu_weight: float = 0.01
     #: factor on the positions in the intra-unknown search: colour dominates
     uu_position_scale: float = 0.05
@@ -55,10 +61,20 @@ class InfoFlowSettings:
     edge_trimming: bool = False
     #: mark unknown pixels whose 3x3 patch matches only foreground (or background) patches
     patch_trimming: bool = False
+    #: approximate neighbour searches: a returned neighbour may be up to (1 + eps) times
+    #: farther than the true k-th nearest (cKDTree.query's ``eps``).  Searches from deep
+    #: inside a wide band must otherwise visit every known pixel within the band's
+    #: half-width: 0eac023d43's known-to-unknown queries took 8.1 s exact, 1.9 s at eps 1;
+    #: the 12 MP photo's 5.9 s at eps 2, 3.3 s at 4 (SAD 95.0 / 95.1).  Crops' SAD: 0.727x
+    #: closed-form's exact, 0.721x at 4 (``benchmarks/infoflow.py --ablation``, 38 crops)
+    search_eps: float = 4.0
     #: known pixels within this many pixels of an unknown one are neighbour candidates
     search_margin: int = 20
-    #: conjugate gradients stop at this relative residual (see ``benchmarks/infoflow.py --tol``)
-    rtol: float = 1e-4
+    #: conjugate gradients stop at this relative residual: where the matte stops changing
+    #: on eval-dev's full-size images (SAD of 0eac023d43, a80134c72d, 544f210c6b,
+    #: 70638dc8bf: 14.07, 154.12, 18.85, 12.09 at 1e-4; 13.90, 154.16, 18.84, 12.05 at
+    #: 3e-4; 17.47, 154.24, 18.67, 12.53 at 1e-3)
+    rtol: float = 3e-4
     max_iterations: int = 200
 
     def __post_init__(self) -> None:

@@ -11,11 +11,13 @@ the result is clamped to the trimap anyway).  The energy is
 
 so x solves A x = b with A = s_L L + s_CM M^T M + diag(s_KU eta + lambda trim)
 + s_UU L_UU.  M^T M is never formed (K^2 = 400 entries per row); A is
-applied as products.  The preconditioner is P = s_L L + diag(rest of A): the
+applied as products.  The preconditioner is P = s_L L + diag(rest of A), formed in
+place of L (one band matrix in memory, not two): the
 matting Laplacian, the ill-conditioned part (epsilon 1e-7), exactly, by a
 CHOLMOD factorization in nested-dissection order (the closed-form direct
 solver's); the non-local flows by their diagonal.  Conjugate gradients then
-converge in a few tens of iterations.
+converge in a few tens of iterations; without the colour-mixture and intra-unknown
+flows P = A and one solve with its factor is the answer.
 """
 
 from __future__ import annotations
@@ -47,12 +49,21 @@ _CM_DIAGONAL_SHARE = 0.1
 
 @dataclass(frozen=True)
 class TileSystem:
-    """A x = b of one tile: ``apply`` computes A x; ``precondition`` approximates A^-1 r."""
+    """A x = b of one tile: ``apply`` computes A x (float64 n -> float64 n).
+
+    ``matrix`` is the upper triangle (CSR n x n, float64) of the preconditioner
+    P = s_L L + diag(``diagonal``), built in place of the Laplacian, or None when the local
+    flow is off (``diagonal`` is then A's diagonal).  Symmetric matrices are held as their
+    upper triangles: on the largest eval-dev band (1.1 M unknowns) that kept the peak
+    under 3 GB (the factor takes ~1.9 GB).  ``exact``: P = A (no
+    colour-mixture or intra-unknown flow), so one solve with P's factor is the answer.
+    """
 
     apply: Callable[[np.ndarray], np.ndarray]
     rhs: np.ndarray
-    local: sp.csr_matrix | None      # s_L L (n x n), or None when the local flow is off
-    diagonal: np.ndarray             # diagonal of A minus that of ``local``
+    matrix: sp.csr_matrix | None
+    diagonal: np.ndarray
+    exact: bool
 
 
 def build_tile_system(image: np.ndarray, trimap: np.ndarray, pixels: TilePixels,
@@ -70,34 +81,40 @@ def build_tile_system(image: np.ndarray, trimap: np.ndarray, pixels: TilePixels,
     """
     s = settings
     n = pixels.n
-    unknown = trimap == 128
-    apply_terms: list[Callable[[np.ndarray], np.ndarray]] = []
+    # A x = P x + sum(terms) x - extra * x: the non-local flows enter P by a share of their
+    # diagonal (``extra``), which the apply takes back out
+    terms: list[Callable[[np.ndarray], np.ndarray]] = []
     rhs = np.zeros(n)
-    diagonal = np.zeros(n)
+    extra = np.zeros(n)
     local = None
     if s.local_weight > 0:
-        fixed = (trimap == 255).astype(np.float32)
-        system = build_system(image, fixed, unknown, s.epsilon, s.radius)
-        local = (s.local_weight * system.matrix).tocsr()
+        system = build_system(image, (trimap == 255).astype(np.float32), trimap == 128,
+                              s.epsilon, s.radius)
+        local = system.matrix.tocsr()
+        if s.local_weight != 1:
+            local.data *= s.local_weight
         rhs += s.local_weight * system.rhs
-        apply_terms.append(local.__matmul__)
+        del system
     hook(0.2)
     if s.cm_weight > 0:
-        m, c = colour_mixture(pixels, s.cm_neighbours, s.lle_regularizer)
+        m, c = colour_mixture(pixels, s.cm_neighbours, s.lle_regularizer, s.search_eps)
         mt = m.T          # a CSC view, not a copy (~260 MB less for a 1 M pixel band)
         w = s.cm_weight
-        apply_terms.append(lambda x: w * (mt @ (m @ x)))
+        terms.append(lambda x: w * (mt @ (m @ x)))
         rhs += w * (mt @ c)
-        diagonal += _CM_DIAGONAL_SHARE * w * np.asarray(m.multiply(m).sum(axis=0)).ravel()
+        extra += _CM_DIAGONAL_SHARE * w * np.asarray(m.multiply(m).sum(axis=0)).ravel()
     hook(0.6)
     if s.uu_weight > 0:
-        luu = (s.uu_weight * intra_unknown(pixels, s.uu_neighbours, s.uu_position_scale)).tocsr()
-        apply_terms.append(luu.__matmul__)
-        diagonal += luu.diagonal()
+        luu = intra_unknown(pixels, s.uu_neighbours, s.uu_position_scale, s.search_eps)
+        luu.data *= s.uu_weight
+        extra += luu.diagonal()
+        terms.append(_symmetric_product(sp.triu(luu, format="csr")))
+        del luu
     hook(0.8)
     point = np.zeros(n)            # pointwise (diagonal) terms
     if use_ku and s.ku_weight > 0:
-        ku = known_to_unknown(pixels, s.ku_neighbours, s.ku_position_scale, s.lle_regularizer)
+        ku = known_to_unknown(pixels, s.ku_neighbours, s.ku_position_scale, s.lle_regularizer,
+                              s.search_eps)
         if ku is not None:
             estimate, confidence = ku
             point += s.ku_weight * confidence
@@ -105,30 +122,52 @@ def build_tile_system(image: np.ndarray, trimap: np.ndarray, pixels: TilePixels,
     trimmed = np.isfinite(soft)
     point[trimmed] += s.trim_weight
     rhs[trimmed] += s.trim_weight * soft[trimmed]
-    apply_terms.append(lambda x: point * x)
-    diagonal += point
+    diagonal = point + extra
+    if local is not None:
+        local.setdiag(local.diagonal() + diagonal)      # P, in place (the diagonal is stored)
+        local = sp.triu(local, format="csr")
+        base, correction = _symmetric_product(local), extra
+    else:
+        base, correction = (lambda x: point * x), np.zeros(n)
     hook(1.0)
 
     def apply(x: np.ndarray) -> np.ndarray:
-        out = apply_terms[0](x)
-        for term in apply_terms[1:]:
-            out = out + term(x)
+        out = base(x)
+        for term in terms:
+            out += term(x)
+        if correction.any():
+            out -= correction * x
         return out
 
-    return TileSystem(apply, rhs, local, diagonal)
+    return TileSystem(apply, rhs, local, diagonal, exact=local is not None and not terms)
+
+
+def _symmetric_product(upper: sp.csr_matrix) -> Callable[[np.ndarray], np.ndarray]:
+    """x -> S x for the symmetric S whose upper triangle (diagonal included) is ``upper``
+    (``upper.T`` is a CSC view: no copy)."""
+    lower = upper.T
+    diagonal = upper.diagonal()
+
+    def product(x: np.ndarray) -> np.ndarray:
+        out = upper @ x
+        out += lower @ x
+        out -= diagonal * x
+        return out
+
+    return product
 
 
 def _factor(system: TileSystem, ys: np.ndarray, xs: np.ndarray, shape: tuple[int, int],
             reach: int) -> "cholmod.Factor | None":
     """CHOLMOD factor of s_L L + diag, or None (no local flow, no CHOLMOD, will not factorise)."""
-    if system.local is None or not cholmod.available():
+    if system.matrix is None or not cholmod.available():
         return None
-    p = (system.local + sp.diags(system.diagonal)).tocsr()
+    p = system.matrix
     order = nested_dissection_postordered(ys, xs, shape, reach)
     top = float(np.abs(p.diagonal()).max())
     for shift in _SHIFTS:
         try:
-            return cholmod.Factor(p, order, shift=shift * top)
+            return cholmod.Factor(p, order, shift=shift * top, upper=True, lean=True)
         except cholmod.NotPositiveDefinite as exc:
             log.debug("preconditioner: %s (shift %g)", exc, shift)
         except cholmod.CholmodError as exc:
@@ -149,10 +188,12 @@ def solve_tile(system: TileSystem, ys: np.ndarray, xs: np.ndarray, shape: tuple[
     factor = _factor(system, ys, xs, shape, 2 * settings.radius)
     try:
         hook(0.5)
+        if factor is not None and system.exact:
+            return factor.solve(system.rhs), 0
         if factor is not None:
             precondition = factor.solve
         else:
-            full = system.diagonal + (system.local.diagonal() if system.local is not None else 0)
+            full = system.matrix.diagonal() if system.matrix is not None else system.diagonal
             inverse = 1.0 / np.maximum(full, 1e-12)
             precondition = inverse.__mul__
         a = spl.LinearOperator((n, n), matvec=system.apply, dtype=np.float64)
