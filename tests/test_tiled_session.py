@@ -13,7 +13,8 @@ from matteditor.geometry import Rect
 from matteditor.errors import Cancelled, TrimapError
 from matteditor.solvers.closed_form import Problem, solve_closed_form
 from matteditor.solvers.settings import CFSettings
-from matteditor.solvers.tiled_session import SolveSession, unknown_tiles
+from matteditor.solvers.tiled_session import SolveSession
+from matteditor.solvers.tiles import unknown_tiles
 
 TIGHT = CFSettings(rtol=1e-9, coarse_rtol=1e-6, threads=1)
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from ...errors import EngineError, TrimapError
 from ...geometry import Rect
-from ..tiled_session import unknown_tiles
+from ..tiles import unknown_tiles
 from ...trimap import FOREGROUND, UNKNOWN, check_trimap
 from .flows import TilePixels
 from .settings import InfoFlowSettings
