@@ -88,12 +88,18 @@ def test_upsampling_at_the_unknown_pixels_only_gives_the_dense_result():
     assert (sparse[t == FOREGROUND] == 1).all() and (sparse[t == BACKGROUND] == 0).all()
 
 
-def test_preview_of_a_banded_trimap_is_smooth_inside_the_band():
-    rng = np.random.default_rng(4)
-    image = rng.random((600, 800, 3), dtype=np.float32)
+def noise_with_a_banded_trimap(seed, band, core):
+    """A random 800 x 600 photo and a trimap: background, an unknown box ``band``
+    (rows, cols slices) and a foreground box ``core`` inside it."""
+    image = np.random.default_rng(seed).random((600, 800, 3), dtype=np.float32)
     t = np.full((600, 800), BACKGROUND, np.uint8)
-    t[150:450, 200:600] = UNKNOWN
-    t[200:400, 250:550] = FOREGROUND
+    t[band] = UNKNOWN
+    t[core] = FOREGROUND
+    return image, t
+
+
+def test_preview_of_a_banded_trimap_is_smooth_inside_the_band():
+    image, t = noise_with_a_banded_trimap(4, np.s_[150:450, 200:600], np.s_[200:400, 250:550])
     alpha = preview(image, t)
     band = t == UNKNOWN
     assert (alpha[t == FOREGROUND] == 1).all() and (alpha[t == BACKGROUND] == 0).all()
@@ -101,11 +107,7 @@ def test_preview_of_a_banded_trimap_is_smooth_inside_the_band():
 
 
 def test_a_preview_after_a_local_stroke_equals_a_preview_made_afresh():
-    rng = np.random.default_rng(5)
-    image = rng.random((600, 800, 3), dtype=np.float32)
-    t = np.full((600, 800), BACKGROUND, np.uint8)
-    t[100:500, 150:650] = UNKNOWN
-    t[200:400, 300:500] = FOREGROUND
+    image, t = noise_with_a_banded_trimap(5, np.s_[100:500, 150:650], np.s_[200:400, 300:500])
     kept = PreviewSolver(SmoothEngine(), max_side=160)
     kept.set_image(image)
     first = preview(image, t, solver=kept)

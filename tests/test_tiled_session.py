@@ -116,13 +116,19 @@ def test_incremental_solve_reuses_untouched_tiles_bit_for_bit():
     assert np.all(second[edited == 255] == 1.0)
 
 
-def test_incremental_solve_equals_a_fresh_full_solve():
+def solved_blobs_with_a_stroke():
+    """The two-blob case solved once, and the same trimap with a stroke on one blob."""
     image, trimap = two_blob_case()
     session = SolveSession(TIGHT)
     session.set_image(image)
     session.solve(trimap)
     edited = trimap.copy()
     edited[21:27, 79:84] = 255
+    return image, trimap, session, edited
+
+
+def test_incremental_solve_equals_a_fresh_full_solve():
+    image, trimap, session, edited = solved_blobs_with_a_stroke()
     edited[2:6, 2:6] = 128                         # and a new unknown speck: a new tile
     incremental = session.solve(edited)
     fresh = SolveSession(TIGHT)
@@ -221,12 +227,7 @@ def test_cancelled_refine_keeps_the_local_alpha_pending():
 
 
 def test_exact_mode_resolves_the_whole_changed_tile():
-    image, trimap = two_blob_case()
-    session = SolveSession(TIGHT)
-    session.set_image(image)
-    session.solve(trimap)
-    edited = trimap.copy()
-    edited[21:27, 79:84] = 255
+    image, trimap, session, edited = solved_blobs_with_a_stroke()
     session.solve(edited, changed=Rect.of_diff(trimap, edited))
     assert session.last_report.local_tiles == 0
 
