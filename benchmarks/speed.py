@@ -132,7 +132,7 @@ def worker(args: argparse.Namespace) -> None:
             return pymatting.estimate_alpha_cf(image64, trimap01).astype(np.float32)
     else:
         from matteditor.engines import create_engine
-
+        from matteditor.live import matte_once   # the pipeline the editor and CLI run
         engine = create_engine(args.engine, args.device)
         # like pymatting's above: a tiny solve first, so numba's JIT (or loading its
         # cache) and torch's start-up are not timed
@@ -141,7 +141,7 @@ def worker(args: argparse.Namespace) -> None:
         engine.estimate(np.random.default_rng(0).random((16, 16, 3), dtype=np.float32), warm)
 
         def estimate():
-            return engine.estimate(image, trimap)
+            return matte_once(engine, image, trimap, foreground=False)[0]
     t, c = time.perf_counter(), time.process_time()
     alpha = estimate()
     seconds, cpu = time.perf_counter() - t, time.process_time() - c
