@@ -11,11 +11,9 @@ when absent) and a synthetic 12-megapixel photo with a 10% unknown band
 ``--force-pymatting-12mp``: it builds a Laplacian of the whole picture
 (about 5 GB and minutes on two cores).
 
-Then the editor's latencies: its solver thread (``matteditor.ui.worker`` around
-the core's ``matteditor.live`` pipeline) driven headless on the 12 MP photo
-with fast-cf, exact and local incremental modes: seconds of the first solve, stroke-to-preview, stroke-to-final, the
-longest stall of the UI thread's event loop meanwhile, and the session's peak
-memory; and the 12 MP scribble row of ``scribbles.py`` (``--no-editor`` skips these).
+Then the editor's latencies (``editor_latency.py``: its solver thread driven
+headless on the 12 MP photo, per engine, exact and local incremental modes) and
+the 12 MP scribble row of ``scribbles.py`` (``--no-editor`` skips these).
 
 Every (engine, case) runs in its own subprocess: the peak memory reported is
 that run's own (``ru_maxrss``: tracemalloc misses torch's and numba's memory)
@@ -171,114 +169,6 @@ def run_child(args: argparse.Namespace, case: str, engine: str) -> Run:
                r["sad"])
 
 
-# ---------------------------------------------------------------- editor latency (child process)
-
-def editor_worker(args: argparse.Namespace) -> None:
-    """Drive the editor's solver thread (matteditor.ui.worker.SolveWorker) headless on the
-    12 MP photo: a first solve, then one local stroke; print preview/final/exact latency
-    and the longest stall of the (main-thread) event loop while the solver thread worked.
-    With a margin the worker is the editor's (engines from the registry, local solve
-    first, then the exact alpha); without, every solve is exact at once."""
-    import resource
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, QTimer, Slot
-
-    from matteditor.engines import EngineOptions
-    from matteditor.geometry import Rect
-    from matteditor.live import ResultKind
-    from matteditor.trimap import FOREGROUND, paint_stroke
-    from matteditor.ui.worker import EDITOR_MEMORY_MB, SolveWorker, make_request
-
-    app = QCoreApplication.instance() or QCoreApplication([])
-    image, trimap, _ = synthetic_case(args.editor_height, args.editor_width)
-    margin = None if args.local_margin < 0 else args.local_margin
-    worker = SolveWorker(options=EngineOptions(local_margin=margin, memory_mb=EDITOR_MEMORY_MB))
-    thread = QThread()
-    worker.moveToThread(thread)
-    thread.start()
-
-    class Receiver(QObject):          # lives on the main thread: queued slots = what the UI sees
-        def __init__(self):
-            super().__init__()
-            self.times: dict[str, float] = {}
-            self.errors: list[str] = []
-            self.loop: QEventLoop | None = None
-
-        @Slot(object, object)
-        def on_result(self, request, result):
-            now = time.perf_counter()
-            if result.kind is ResultKind.PREVIEW:
-                self.times.setdefault("preview", now)
-            else:                                          # LOCAL, then EXACT
-                self.times.setdefault("final", now)
-                if result.kind is ResultKind.EXACT:
-                    self.times["exact"] = now
-
-        @Slot(object, object)
-        def on_failed(self, request, failure):
-            self.errors.append(failure.message)
-
-        @Slot(object)
-        def on_finished(self, request):
-            self.loop.quit()
-
-    rx = Receiver()
-    worker.result_ready.connect(rx.on_result)
-    worker.failed.connect(rx.on_failed)
-    worker.finished.connect(rx.on_finished)
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-
-    def run(revision: int, tri, rect):
-        rx.times.clear()
-        ticks.clear()
-        rx.loop = QEventLoop()
-        t0 = time.perf_counter()
-        ticks.append(t0)
-        worker.post(make_request(1, revision, image, tri, rect, "fast-cf", preview=True,
-                                 foreground=False))
-        rx.loop.exec()
-        ticks.append(time.perf_counter())
-        stall = max(b - a for a, b in zip(ticks, ticks[1:]))
-        return (rx.times.get("preview", float("nan")) - t0, rx.times.get("final", float("nan")) - t0,
-                rx.times.get("exact", float("nan")) - t0, stall)
-
-    _, first, _, _ = run(1, trimap, None)
-    h, w = trimap.shape
-    x = w * 0.5 + min(h, w) * 0.33 - 15           # on the band, right of the subject
-    stroke = trimap.copy()
-    box = paint_stroke(stroke, [(x, h * 0.55 - 50), (x + 5, h * 0.55 + 50)], 8, FOREGROUND)
-    preview, final, exact, stall = run(2, stroke, Rect(*box))
-    thread.quit()
-    thread.wait()
-    del app
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"first": first, "preview": preview, "final": final, "exact": exact,
-                      "stall": stall,
-                      "peak_mb": peak, "errors": rx.errors}))
-
-
-def run_editor(args: argparse.Namespace, local_margin: int) -> str:
-    cmd = [sys.executable, __file__, "--editor-worker", "--local-margin", str(local_margin)]
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return f"| {local_margin} | timeout after {args.timeout} s | | | | | |"
-    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-    if out.returncode != 0 or not lines:
-        tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        return f"| {local_margin} | exit {out.returncode}: {tail} | | | | | |"
-    r = json.loads(lines[-1])
-    mode = "exact" if local_margin < 0 else f"local (margin {local_margin} px), then exact"
-    note = f" ({'; '.join(r['errors'])})" if r["errors"] else ""
-    return (f"| {mode}{note} | {r['first']:.2f} | {r['preview'] * 1000:.0f} | {r['final']:.2f} | "
-            f"{r['exact']:.2f} | {r['stall'] * 1000:.0f} | {r['peak_mb']:.0f} |")
-
-
 # ---------------------------------------------------------------- report
 
 def table(runs: list[Run], engines: list[str]) -> list[str]:
@@ -334,20 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-editor", action="store_true", help="skip the editor latency and 12 MP "
                    "scribble rows (solver thread driven headless)")
     p.add_argument("--local-margins", default="-1,64",
-                   help="fast-cf incremental modes for the editor rows: -1 exact, N local margin")
-    p.add_argument("--editor-worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--local-margin", type=int, default=-1, help=argparse.SUPPRESS)
-    p.add_argument("--editor-height", type=int, default=3000, help=argparse.SUPPRESS)
-    p.add_argument("--editor-width", type=int, default=4000, help=argparse.SUPPRESS)
+                   help="incremental modes for the editor rows: -1 exact, N local margin")
+    p.add_argument("--editor-engines", default="fast-cf,information-flow",
+                   help="engines of the editor rows")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--case", help=argparse.SUPPRESS)
     p.add_argument("--engine", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
         worker(args)
-        return 0
-    if args.editor_worker:
-        editor_worker(args)
         return 0
     engines = [PYMATTING] + [e for e in args.engines.split(",") if e]
     cases: list[str] = []
@@ -375,14 +260,11 @@ def main(argv: list[str] | None = None) -> int:
               f"device {args.device or 'best'}", ""]
     editor: list[str] = []
     if not args.no_editor:
-        editor = ["", "Editor, 12 MP photo, fast-cf: first solve, then one local stroke "
-                  "(solver thread driven headless; times as the UI thread receives them)", "",
-                  "| incremental mode | first solve s | stroke-to-preview ms | stroke-to-final s "
-                  "| stroke-to-exact s | longest event-loop stall ms | peak MB (session) |",
-                  "|---|---|---|---|---|---|---|"]
-        for margin in (int(m) for m in args.local_margins.split(",") if m):
-            editor.append(run_editor(args, margin))
-            print(editor[-1], file=sys.stderr, flush=True)
+        done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "editor_latency.py"),
+                               "--engines", args.editor_engines, "--local-margins",
+                               args.local_margins, "--timeout", str(args.timeout)],
+                              capture_output=True, text=True, check=False)
+        editor = ["", done.stdout.strip() or done.stderr.strip()]
         # scribbles (two strokes of each label, the rest unknown): benchmarks/scribbles.py's row
         done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "scribbles.py"),
                                "--no-eval"], capture_output=True, text=True, timeout=args.timeout)

@@ -125,6 +125,8 @@ def upsample_into(coef: np.ndarray, image: np.ndarray, trimap: np.ndarray,
     trimap is known, the guided-filter model at the unknown pixels, whose
     coefficients cv2.remap interpolates at the pixel centres' positions in the
     small image (mapped as cv2.resize maps them)."""
+    if not out.flags.c_contiguous:
+        raise ValueError("out must be C-contiguous (it is written through a flat view)")
     x0, y0 = rect.x0, rect.y0
     h, w = trimap.shape
     sub = trimap[rect.slices]
@@ -141,8 +143,12 @@ def upsample_into(coef: np.ndarray, image: np.ndarray, trimap: np.ndarray,
     maps[1, :n] = (ys + 0.5) * (coef.shape[0] / h) - 0.5
     c = cv2.remap(coef, maps[0].reshape(rows, -1), maps[1].reshape(rows, -1), cv2.INTER_LINEAR,
                   borderMode=cv2.BORDER_REPLICATE).reshape(-1, 4)[:n]
-    values = np.einsum("nc,nc->n", c[:, :3], image[ys, xs]) + c[:, 3]
-    out[ys, xs] = np.clip(values, 0.0, 1.0)
+    # flat indices: np.take / np.put are several times quicker than image[ys, xs] on
+    # a million pixels (the whole band of a 12 MP photo)
+    flat = ys.astype(np.int64) * w + xs
+    colours = np.take(image.reshape(-1, 3), flat, axis=0)
+    values = c[:, 0] * colours[:, 0] + c[:, 1] * colours[:, 1] + c[:, 2] * colours[:, 2] + c[:, 3]
+    np.put(out.reshape(-1), flat, np.clip(values, 0.0, 1.0))
 
 
 def guided_upsample_at(alpha_small: np.ndarray, image_small: np.ndarray, image: np.ndarray,

@@ -82,6 +82,7 @@ class LiveResult:
     alpha: np.ndarray
     foreground: np.ndarray | None = None
     seconds: float = 0.0         # since the request started
+    engine: str = ""             # the engine that answered (``auto`` names its choice)
 
     @property
     def final(self) -> bool:
@@ -172,10 +173,13 @@ class LiveMatte:
         start = time.perf_counter()
         self._changes.add(request.changed)
 
-        def result(kind: ResultKind, alpha: np.ndarray, fg: np.ndarray | None = None):
+        def result(kind: ResultKind, alpha: np.ndarray, fg: np.ndarray | None = None,
+                   answered: Engine | None = None):
             seconds = time.perf_counter() - start
-            log.info("%s alpha for revision %d in %.2f s", kind.value, request.revision, seconds)
-            return LiveResult(kind, request.revision, alpha, fg, seconds)
+            by = (answered or engine).answered_by
+            log.info("%s alpha for revision %d in %.2f s (%s)", kind.value, request.revision,
+                     seconds, by)
+            return LiveResult(kind, request.revision, alpha, fg, seconds, by)
 
         engine = self.engine(request.engine)
         image, trimap = self._image, request.trimap
@@ -183,7 +187,8 @@ class LiveMatte:
                 and PreviewSolver.worthwhile(image, self.preview_side)):
             alpha = self._run_preview(request, scaled(progress, 0.0, _PREVIEW_END), cancel)
             if alpha is not None:
-                yield result(ResultKind.PREVIEW, alpha)
+                yield result(ResultKind.PREVIEW, alpha,
+                             answered=self._previews[request.engine].engine)
         key = f"full:{request.engine}"
         prediction = engine.predict(trimap, self._changes.since(key),
                                     progress=scaled(progress, _PREVIEW_END, _ALPHA_END),

@@ -23,11 +23,17 @@ import numpy as np
 from .engines.base import CancelToken, Engine, ProgressFn
 from .geometry import Rect
 from .guided_filter import guided_upsample, upsample_into, upsampling_coefficients
-from .trimap import UNKNOWN, clamp_to_trimap, reduce_trimap
+from .trimap import UNKNOWN, clamp_to_trimap, reduce_trimap, reduce_trimap_into
 
 # Below this share of unknown pixels the upsampling is evaluated at the unknown
 # pixels only (the rest is known and exact); above it, densely.
 SPARSE_UNKNOWN = 0.4
+#: A change of the small solve's coefficients that moves no full-size alpha by more
+#: than this (half an 8-bit level) is not redrawn.  Solvers with non-local terms
+#: (information-flow) move the whole band a little after any stroke; redrawing all
+#: of it doubled the upsampling's time.  What is shown is remembered, so skipped
+#: changes do not add up: the preview stays within two such steps of its solve.
+REDRAW_TOLERANCE = 0.5 / 255
 
 
 def preview_size(width: int, height: int, max_side: int) -> tuple[int, int]:
@@ -40,7 +46,8 @@ def preview_size(width: int, height: int, max_side: int) -> tuple[int, int]:
 class _Shown:
     """The last preview made, to redo only what a new request changes."""
 
-    coef: np.ndarray     # the small image's guided-filter coefficients
+    coef: np.ndarray     # the small image's guided-filter coefficients, as drawn
+    trimap: np.ndarray   # the reduced trimap solved
     alpha: np.ndarray    # the full-size result (handed to the UI: never written again)
 
 
@@ -82,12 +89,19 @@ class PreviewSolver:
                                          interpolation=cv2.INTER_AREA))
         self._shown = None
 
-    def _redo_box(self, coef: np.ndarray, changed: Rect | None, shape: tuple[int, int]) -> Rect:
-        """Full-size region to recompute against the last preview."""
+    def _redo_box(self, coef: np.ndarray, changed: Rect | None, shape: tuple[int, int]
+                  ) -> tuple[Rect, np.ndarray]:
+        """Full-size region to recompute against the last preview, and the coefficients
+        drawn once it is (the new ones where they moved beyond REDRAW_TOLERANCE)."""
         h, w = shape
         if changed is None:
-            return Rect(0, 0, w, h)
-        small = Rect.of_diff(self._shown.coef, coef)
+            return Rect(0, 0, w, h), coef
+        # a full-size alpha is image . A + B interpolated between four small pixels, the
+        # image in [0, 1]: it moves by at most the largest |dA|_1 + |dB| among them
+        delta = np.abs(coef - self._shown.coef).sum(axis=2)
+        moved = delta > REDRAW_TOLERANCE
+        small = Rect.of_mask(moved.view(np.uint8))
+        drawn = np.where(moved[..., None], coef, self._shown.coef)
         box = changed
         if not small.empty:
             # pixel X reads the coefficients at floor(s) and floor(s) + 1,
@@ -95,7 +109,7 @@ class PreviewSolver:
             fx, fy = w / coef.shape[1], h / coef.shape[0]
             grown = Rect(small.x0 - 1, small.y0 - 1, small.x1 + 1, small.y1 + 1)
             box = grown.scaled(fx, fy, w, h).grow(3, w, h).union(changed)
-        return box
+        return box, drawn
 
     def solve(self, trimap: np.ndarray, changed: Rect | None, *, progress: ProgressFn,
               cancel: CancelToken) -> np.ndarray:
@@ -105,13 +119,19 @@ class PreviewSolver:
         image = self._image
         small = self.engine.image
         h, w = small.shape[:2]
-        small_trimap = reduce_trimap(trimap, (w, h))
+        if self._shown is not None and changed is not None:
+            small_trimap = self._shown.trimap.copy()
+            reduce_trimap_into(trimap, small_trimap, changed)
+        else:
+            small_trimap = reduce_trimap(trimap, (w, h))
         alpha_small = self.engine.predict(small_trimap, progress=progress, cancel=cancel).alpha
         cancel.raise_if_cancelled()
         coef = upsampling_coefficients(alpha_small, small)
         full = Rect(0, 0, trimap.shape[1], trimap.shape[0])
-        box = full if self._shown is None else self._redo_box(coef, changed, trimap.shape)
+        box, drawn = ((full, coef) if self._shown is None
+                      else self._redo_box(coef, changed, trimap.shape))
         if box.empty:
+            self._shown = _Shown(drawn, small_trimap, self._shown.alpha)
             return self._shown.alpha
         if box == full and np.count_nonzero(small_trimap == UNKNOWN) >= SPARSE_UNKNOWN * small_trimap.size:
             # mostly unknown (sparse scribbles): dense upsampling is cheaper
@@ -120,5 +140,5 @@ class PreviewSolver:
         else:
             alpha = np.empty(trimap.shape, np.float32) if box == full else self._shown.alpha.copy()
             upsample_into(coef, image, trimap, alpha, box)
-        self._shown = _Shown(coef, alpha)
+        self._shown = _Shown(coef if box == full else drawn, small_trimap, alpha)
         return alpha

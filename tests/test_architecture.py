@@ -155,7 +155,9 @@ def test_engine_names_are_literals_only_in_the_registry_and_the_engines():
     for name, path in MODULES.items():
         if name.startswith("matteditor.engines"):
             continue
+        # the solvers' own "auto" names their choice of direct or iterative method
+        words = names - {"auto"} if name.startswith("matteditor.solvers") else names
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and node.value in names:
+            if isinstance(node, ast.Constant) and node.value in words:
                 places.append(f"{name}:{node.lineno} {node.value!r}")
     assert places == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matteditor.engines import create_engine
+from matteditor.engines import CancelToken, create_engine
 from matteditor.errors import Cancelled, EngineError, TrimapError
 from matteditor.solvers.infoflow import InfoFlowSession, InfoFlowSettings
 from matteditor.solvers.infoflow.lle import lle_weights
@@ -238,8 +238,65 @@ def test_choose_engine_sends_bands_beyond_the_measured_size_to_the_default(monke
     unknown = int((trimap == 128).sum())
     assert engines.choose_engine(image, trimap) == "information-flow"
     monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", unknown - 1)
-    assert engines.choose_engine(image, trimap) == engines.default_engine_name()
+    assert engines.choose_engine(image, trimap) == engines.fallback_engine_name() == "fast-cf"
     monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", unknown)
     assert engines.choose_engine(image, trimap) == "information-flow"
     with pytest.raises(EngineError):
         engines.choose_engine(image[:10], trimap)
+
+
+def long_band_case():
+    """A tall soft edge (one tile) and its trimap with a small foreground stroke in the band."""
+    image, band, _ = ramp_case(200, 60, seed=5)
+    edited = band.copy()
+    edited[97:105, 26:32] = 255
+    return image, band, edited
+
+
+def test_local_solve_answers_near_the_stroke_and_refine_gives_the_exact_matte():
+    from matteditor.geometry import Rect
+
+    image, band, edited = long_band_case()
+    tight = InfoFlowSettings(rtol=1e-8, max_iterations=1000)    # equal answers, not CG noise
+    exact = InfoFlowSession(tight)
+    exact.set_image(image)
+    before, full = exact.solve(band), exact.solve(edited)
+    session = InfoFlowSession(tight, local_margin=24)
+    session.set_image(image)
+    session.solve(band)
+    assert not session.approximate and session.refine() is None     # first solve: exact
+    local = session.solve(edited, changed=Rect.of_diff(band, edited))
+    report = session.last_report
+    unknown = edited == 128
+    assert report.local_tiles == 1 and report.solved_pixels < unknown.sum() / 2
+    assert session.approximate and np.all(local[edited == 255] == 1)
+    # far from the stroke the previous answer stands; near it, most of the change is there
+    np.testing.assert_array_equal(local[:60], before[:60])
+    near = unknown.copy()
+    near[:85] = near[117:] = False                   # 12 rows either side of the stroke
+    assert np.abs(local - full)[near].mean() < 0.4 * np.abs(before - full)[near].mean()
+    refined = session.refine()
+    assert not session.approximate and np.abs(refined - full).max() < 1e-4
+    np.testing.assert_array_equal(session.solve(edited), refined)   # the session's from now on
+    assert session.last_report.solved_tiles == 0
+
+
+def test_information_flow_engine_answers_a_stroke_locally_first():
+    from matteditor.engines import EngineOptions
+    from matteditor.geometry import Rect
+
+    image, band, edited = long_band_case()
+    engine = create_engine("information-flow", options=EngineOptions(local_margin=24))
+    assert engine.capabilities.local_first
+    engine.set_image(image)
+    assert engine.predict(band).exact
+    first = engine.predict(edited, Rect.of_diff(band, edited))
+    assert not first.exact
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        engine.refine(cancel=cancel)
+    refined = engine.refine()
+    reference = create_engine("information-flow").estimate(image, edited)
+    assert np.abs(refined - reference).max() < 0.01      # both to the engine's CG tolerance
+    assert engine.refine() is None

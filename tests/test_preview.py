@@ -10,7 +10,7 @@ from matteditor.engines.base import CancelToken, Engine
 from matteditor.engines.fast_cf import FastClosedFormEngine
 from matteditor.geometry import Rect
 from matteditor.guided_filter import guided_upsample, guided_upsample_at
-from matteditor.preview import PreviewSolver, preview_size
+from matteditor.preview import REDRAW_TOLERANCE, PreviewSolver, preview_size
 from matteditor.solvers.settings import CFSettings
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, clamp_to_trimap, reduce_trimap
 
@@ -116,7 +116,8 @@ def test_a_preview_after_a_local_stroke_equals_a_preview_made_afresh():
     second = preview(image, stroke, changed=Rect.of_diff(t, stroke), solver=kept)
     fresh = preview(image, stroke)
     assert second is not first and not np.array_equal(second, first)
-    assert np.abs(second - fresh).max() < 1e-5
+    # changes of the small solve that move no pixel by half an 8-bit level are not redrawn
+    assert np.abs(second - fresh).max() <= 2 * REDRAW_TOLERANCE
     assert first[130, 200] != 1.0                   # the earlier result was not written over
 
 

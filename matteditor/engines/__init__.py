@@ -5,6 +5,12 @@ Engines register by class; :func:`available_engines` lists those usable on
 this machine (a network engine whose weights are missing is left out).  Engine
 names appear as literals here and in the engine classes only: the command line,
 the editor and project files ask :func:`default_engine_name`.
+
+The default is ``auto`` (:class:`.auto.AutoEngine`), which asks
+:func:`choose_engine` per trimap: information-flow matting where it was
+measured to beat closed-form at acceptable cost, the fallback (fast-cf) for
+larger bands and scribbles.  The figures behind the rule are in
+docs/information-flow.md.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from .fast_cf import FastClosedFormEngine
 
 _REGISTRY: dict[str, type[Engine]] = {}
 
-#: The default engine, best first: the first available one wins.  fast-cf gives
-#: pymatting's closed-form matte (SAD within 0.1% on eval-dev) 7x faster
-#: (docs/speed.md); the shipped network loses to it (resources/weights/MODEL_CARD.md).
-DEFAULT_ORDER = ("fast-cf", "closed-form")
+#: The engine of the cases information-flow does not take, best first: the first
+#: available one wins.  fast-cf gives pymatting's closed-form matte (SAD within 0.1% on
+#: eval-dev) 7x faster (docs/speed.md), solves scribbles coarse to fine and bounds its
+#: memory; the shipped network loses to it (resources/weights/MODEL_CARD.md).
+FALLBACK_ORDER = ("fast-cf", "closed-form")
+#: The default engine: the per-case choice of :func:`choose_engine`.
+AUTO_ENGINE = "auto"
 #: Per-case choice (:func:`choose_engine`): information-flow up to this many unknown
 #: pixels, the largest band measured (the 12 MP photo's 1.2 M: ~30 s, peak 3.2 GB;
 #: eval-dev's largest, 1.14 M: 2.9 GB); its time and memory grow with the band (one
@@ -48,6 +57,7 @@ for _cls in CLASSICAL_ENGINES:
     register(_cls)
 register(FastClosedFormEngine)
 from .information_flow import InformationFlowEngine; register(InformationFlowEngine)  # noqa: E402,E702
+from .auto import AutoEngine; register(AutoEngine)  # noqa: E402,E702
 
 
 def _load_network_engines() -> None:
@@ -71,17 +81,22 @@ def available_engines() -> dict[str, type[Engine]]:
 
 def default_engine_name() -> str:
     """The engine the command line, the editor and new projects use unless told otherwise."""
+    return AUTO_ENGINE
+
+
+def fallback_engine_name() -> str:
+    """The engine :func:`choose_engine` gives the cases information-flow does not take."""
     engines = available_engines()
-    for name in DEFAULT_ORDER:
+    for name in FALLBACK_ORDER:
         if name in engines:
             return name
-    return next(iter(engines))
+    return next(n for n in engines if n != AUTO_ENGINE)
 
 
 def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
     """The engine for this photo and trimap: information-flow where it was measured to
     beat closed-form at acceptable cost (see :data:`INFOFLOW_MAX_UNKNOWN`), else
-    :func:`default_engine_name`.
+    :func:`fallback_engine_name`.
 
     Args:
         image: H x W x 3 photo (unused by the rule today; part of the signature so a rule
@@ -94,7 +109,7 @@ def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
     unknown = int(np.count_nonzero(trimap == UNKNOWN))
     if unknown <= INFOFLOW_MAX_UNKNOWN and INFOFLOW_ENGINE in available_engines():
         return INFOFLOW_ENGINE
-    return default_engine_name()
+    return fallback_engine_name()
 
 
 def create_engine(name: str, device: str | None = None,
@@ -117,5 +132,6 @@ def create_engine(name: str, device: str | None = None,
 
 __all__ = ["Capabilities", "CancelToken", "Engine", "EngineInfo", "EngineOptions", "Prediction",
            "ProgressFn", "register", "all_engines", "available_engines", "create_engine",
-           "default_engine_name", "choose_engine", "DEFAULT_ORDER", "INFOFLOW_MAX_UNKNOWN",
+           "default_engine_name", "fallback_engine_name", "choose_engine", "AUTO_ENGINE",
+           "FALLBACK_ORDER", "INFOFLOW_MAX_UNKNOWN",
            "REFERENCE_ENGINE"]

@@ -160,6 +160,12 @@ class Engine(abc.ABC):
 
     # -- the session ---------------------------------------------------------
     @property
+    def answered_by(self) -> str:
+        """The engine whose answer the last :meth:`predict` gave: this one (``auto``
+        names the engine it chose)."""
+        return self.name
+
+    @property
     def image(self) -> np.ndarray | None:
         """The photo given to :meth:`set_image`, the very array (None before): callers
         recognise their photo by identity."""

@@ -3,6 +3,9 @@
 All the work is in :mod:`matteditor.solvers.infoflow`; the engine keeps one
 :class:`~matteditor.solvers.infoflow.InfoFlowSession` for its photo, so a
 trimap edit redoes neither the image-only work nor the tiles it did not touch.
+With ``EngineOptions.local_margin`` (the editor's) a stroke is first solved only
+around itself, the rest of its tile held at the previous answer, and
+:meth:`Engine.refine` then solves the changed tiles whole.
 """
 
 from __future__ import annotations
@@ -19,12 +22,12 @@ class InformationFlowEngine(Engine):
     label = "Information flow"
     description = ("Information-flow matting (Aksoy et al. 2017): colour-mixture, "
                    "known-to-unknown, intra-unknown and local flows, solved on the unknown band")
-    capabilities = Capabilities(incremental=True, local_first=False, preview=True)
+    capabilities = Capabilities(incremental=True, local_first=True, preview=True)
 
     def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(),
                  settings: InfoFlowSettings = InfoFlowSettings()) -> None:
         super().__init__(device, options)
-        self.session = InfoFlowSession(settings)
+        self.session = InfoFlowSession(settings, local_margin=options.local_margin)
 
     def _set_image(self, image: np.ndarray) -> None:
         self.session.set_image(image)
@@ -32,10 +35,19 @@ class InformationFlowEngine(Engine):
     def _reset(self) -> None:
         self.session.reset()
 
-    def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
-                 cancel: CancelToken) -> tuple[np.ndarray, bool]:
+    def _hook(self, progress: ProgressFn, cancel: CancelToken, message: str):
         def hook(fraction: float) -> None:
             cancel.raise_if_cancelled()
-            progress(min(0.99, fraction), f"{self.label}: solving")
+            progress(min(0.99, fraction), f"{self.label}: {message}")
+        return hook
 
-        return self.session.solve(trimap, hook), True
+    def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
+                 cancel: CancelToken) -> tuple[np.ndarray, bool]:
+        alpha = self.session.solve(trimap, self._hook(progress, cancel, "solving"), changed)
+        return alpha, not self.session.approximate
+
+    def _refine(self, progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
+        alpha = self.session.refine(self._hook(progress, cancel, "refining"))
+        if alpha is None:   # already exact (cannot happen after a local answer)
+            alpha = self.session.solve(self._trimap, self._hook(progress, cancel, "solving"))
+        return alpha

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFormLayout, 
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
                                QToolButton, QVBoxLayout, QWidget)
 
-from ..engines import available_engines
+from ..engines import available_engines, default_engine_name
 from ..quickselect import QuickSelectSettings
 from ..tools import MAX_BRUSH, MIN_BRUSH
 from ..views import ViewMode, ViewSettings
@@ -121,8 +121,9 @@ class SidePanel(QWidget):
         self.engine_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.engine_combo.setMinimumContentsLength(18)
-        for name, cls in available_engines().items():
-            info = cls.info()
+        engines = available_engines()        # the default first, then the registry's order
+        for name in sorted(engines, key=lambda n: n != default_engine_name()):
+            info = engines[name].info()
             text = f"{info.label} ({info.note})" if info.note else info.label
             tip = f"{info.description}. {info.note.capitalize()}." if info.note else info.description
             self.engine_combo.addItem(text, name)

@@ -152,9 +152,10 @@ class SolveController(RequestController):
         elif result.kind is ResultKind.LOCAL:
             self.status.emit("Matte around the stroke (the whole band on its way)")
         elif result.kind is ResultKind.EXACT:
-            self.status.emit(f"Matte up to date ({req.engine})")
+            self.status.emit(f"Matte up to date ({self._engine_text(req, result)})")
         else:
-            self.status.emit(f"Matte and foreground colours up to date ({req.engine})")
+            self.status.emit(f"Matte and foreground colours up to date "
+                             f"({self._engine_text(req, result)})")
         if result.kind is not ResultKind.FOREGROUND:
             self.result_shown.emit(self.showing_preview)
 
@@ -162,3 +163,9 @@ class SolveController(RequestController):
     def thread(self) -> QThread:
         """The solver thread; other heavy jobs (quick select) run on it too."""
         return self._thread
+
+    @staticmethod
+    def _engine_text(req: SolveRequest, result: LiveResult) -> str:
+        """The engine for the status bar; ``auto`` with the engine it chose."""
+        asked = req.engine
+        return asked if result.engine in ("", asked) else f"{asked}: {result.engine}"

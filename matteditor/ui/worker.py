@@ -24,7 +24,7 @@ from .latest import LatestWinsWorker
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1
-#: engines that can (fast-cf) first solve a stroke's surroundings only, this far
+#: engines that can (fast-cf, information-flow) first solve a stroke's surroundings only, this far
 #: around it, show that, then refine the whole band (see SolveSession)
 INTERACTIVE_MARGIN = 64
 #: the editor holds the photo, its layers and undo history besides the solver: a

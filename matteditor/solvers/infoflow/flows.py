@@ -114,9 +114,9 @@ def known_to_unknown(pixels: TilePixels, k: int, position_scale: float, regulari
     # layer colours from the weights' magnitudes: negative LLE weights (extrapolation)
     # must not push the estimated colour outside the samples' range
     mag = np.abs(weights)
-    colour_f = np.einsum("nk,nkd->nd", mag[:, :kf], colours[:, :kf]) / np.maximum(
+    colour_f = np.matmul(mag[:, None, :kf], colours[:, :kf])[:, 0] / np.maximum(
         mag[:, :kf].sum(axis=1, keepdims=True), 1e-12)
-    colour_b = np.einsum("nk,nkd->nd", mag[:, kf:], colours[:, kf:]) / np.maximum(
+    colour_b = np.matmul(mag[:, None, kf:], colours[:, kf:])[:, 0] / np.maximum(
         mag[:, kf:].sum(axis=1, keepdims=True), 1e-12)
     confidence = np.clip(((colour_f - colour_b) ** 2).sum(axis=1) / 3.0, 0.0, 1.0)
     return estimate, confidence

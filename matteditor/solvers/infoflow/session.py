@@ -48,6 +48,7 @@ class InfoFlowReport:
     transparency_score: float
     known_to_unknown: bool        # whether that flow was used (transparency test)
     trimmed_pixels: int
+    local_tiles: int = 0          # of the solved tiles, those solved only around the edit
 
 
 class _ImageWork:
@@ -71,13 +72,24 @@ class _ImageWork:
 
 
 class InfoFlowSession:
-    """Information-flow solves of one image; not thread-safe (one worker owns it)."""
+    """Information-flow solves of one image; not thread-safe (one worker owns it).
 
-    def __init__(self, settings: InfoFlowSettings = InfoFlowSettings(), tiled: bool = True) -> None:
+    With ``local_margin`` set, a solve told where the trimap changed (``changed``)
+    re-solves a changed tile much larger than the edit only within ``local_margin``
+    of it, the unknown pixels around held at their previous alpha (the
+    editor's quick first answer, as fast-cf's :class:`~matteditor.solvers.
+    tiled_session.SolveSession` does); :meth:`refine` then solves those tiles whole.
+    """
+
+    def __init__(self, settings: InfoFlowSettings = InfoFlowSettings(), tiled: bool = True,
+                 local_margin: int | None = None) -> None:
         """``tiled``: solve each group of unknown pixels on its own (False: all in one
         system, neighbours then searched across groups; for tests and measurements)."""
+        if local_margin is not None and local_margin < 0:
+            raise ValueError(f"local_margin must be >= 0, got {local_margin}")
         self.settings = settings
         self.tiled = tiled
+        self.local_margin = local_margin
         self._image: np.ndarray | None = None
         self._work: _ImageWork | None = None
         self.image_builds = 0          # how many times image-only work was done
@@ -92,11 +104,18 @@ class InfoFlowSession:
     def image_work(self) -> _ImageWork | None:
         return self._work
 
+    @property
+    def approximate(self) -> bool:
+        """Whether some tiles of the last alpha come from local solves (see :meth:`refine`)."""
+        return bool(self._approximate)
+
     def reset(self) -> None:
         """Forget the previous solves' alpha (the image and its cached work stay)."""
         self._trimap: np.ndarray | None = None
         self._alpha: np.ndarray | None = None
+        self._soft: np.ndarray | None = None
         self._tiles: frozenset[Rect] = frozenset()
+        self._approximate: frozenset[Rect] = frozenset()
         self._use_ku: bool | None = None
 
     def set_image(self, image: np.ndarray) -> None:
@@ -110,7 +129,8 @@ class InfoFlowSession:
         self.image_builds += 1
         self.reset()
 
-    def solve(self, trimap: np.ndarray, hook: Hook | None = None) -> np.ndarray:
+    def solve(self, trimap: np.ndarray, hook: Hook | None = None,
+              changed: Rect | None = None) -> np.ndarray:
         """Alpha (float32 H x W in [0, 1], exactly 0 / 1 where the trimap is known).
 
         Args:
@@ -118,6 +138,8 @@ class InfoFlowSession:
             hook: called with the fraction done between steps; may raise (e.g.
                 :class:`~matteditor.errors.Cancelled`) to stop, the session then
                 keeping its previous state.
+            changed: where ``trimap`` differs from the previous solve's; with
+                ``local_margin`` set, the changed tiles are solved only around it.
         """
         if self._image is None:
             raise EngineError("no image set; call set_image() first")
@@ -129,39 +151,91 @@ class InfoFlowSession:
             raise TrimapError("the trimap has no foreground or background pixels; "
                               "paint at least one of each")
         alpha = (trimap == FOREGROUND).astype(np.float32)
+        unknown = trimap == UNKNOWN
         score = transparency_score(self._image, trimap, s.search_margin)
         use_ku = s.ku_weight > 0 and not (s.transparency_test
                                           and score < s.transparency_threshold)
         soft = self._trim(trimap)
         tiles = (unknown_tiles(trimap, s.radius, s.search_margin) if self.tiled
-                 else ([Rect(0, 0, w, h)] if (trimap == UNKNOWN).any() else []))
-        todo = []
+                 else ([Rect(0, 0, w, h)] if unknown.any() else []))
+        same = self._trimap is not None and use_ku == self._use_ku
+        edit = (changed.grow(self.local_margin, w, h)
+                if same and self.local_margin is not None and changed is not None
+                and not changed.empty else None)
+        todo: list[tuple[Rect, Rect | None]] = []       # (tile, region solved or None: whole)
+        approximate = set()
         for tile in tiles:
             rows, cols = tile.slices
-            if (self._trimap is not None and use_ku == self._use_ku and tile in self._tiles
+            if (same and tile in self._tiles
                     and np.array_equal(self._trimap[rows, cols], trimap[rows, cols])):
                 alpha[rows, cols] = self._alpha[rows, cols]
+                if tile in self._approximate:
+                    approximate.add(tile)
+                continue
+            region = edit.intersect(tile) if edit is not None else None
+            if region is not None and 2 * region.area < tile.area:
+                # outside the edit the trimap is unchanged: the pixels unknown now were
+                # unknown before and hold a solved alpha, which the local solve keeps
+                alpha[rows, cols] = np.where(unknown[rows, cols], self._alpha[rows, cols],
+                                             alpha[rows, cols])
+                approximate.add(tile)
+                todo.append((tile, region))
             else:
-                todo.append(tile)
-        sizes = [int((trimap[t.slices] == UNKNOWN).sum()) for t in todo]
+                todo.append((tile, None))
+        sizes = [int(unknown[(region or tile).slices].sum()) for tile, region in todo]
+        iterations = self._solve_all(todo, sizes, trimap, soft, use_ku, alpha, hook)
+        log.debug("information flow: %d tiles, %d solved (%d locally; %d px, %d CG iterations), "
+                  "transparency %.3f%s", len(tiles), len(todo),
+                  sum(r is not None for _, r in todo), sum(sizes), iterations, score,
+                  "" if use_ku else " (known-to-unknown off)")
+        self._trimap, self._alpha, self._soft = trimap.copy(), alpha, soft
+        self._tiles, self._use_ku = frozenset(tiles), use_ku
+        self._approximate = frozenset(approximate)
+        self.last_report = InfoFlowReport(len(tiles), len(todo), sum(sizes), iterations, score,
+                                          use_ku, int(np.isfinite(soft).sum()),
+                                          sum(r is not None for _, r in todo))
+        hook(1.0)
+        return alpha.copy()
+
+    def refine(self, hook: Hook | None = None) -> np.ndarray | None:
+        """Solve whole the tiles the last :meth:`solve` answered only around the edit.
+
+        Returns the alpha a session without ``local_margin`` gives for the last
+        trimap (float32 H x W), or None when nothing was approximate.  ``hook`` as
+        in :meth:`solve`; a cancelled refinement keeps the state.
+        """
+        if not self._approximate or self._alpha is None:
+            return None
+        hook = hook or (lambda f: None)
+        trimap, alpha = self._trimap, self._alpha.copy()
+        todo = [(tile, None) for tile in sorted(self._approximate, key=lambda t: (t.y0, t.x0))]
+        sizes = [int((trimap[t.slices] == UNKNOWN).sum()) for t, _ in todo]
+        iterations = self._solve_all(todo, sizes, trimap, self._soft, self._use_ku, alpha, hook,
+                                     warm=True)
+        log.debug("information flow: refined %d tiles (%d px, %d CG iterations)", len(todo),
+                  sum(sizes), iterations)
+        self._alpha, self._approximate = alpha, frozenset()
+        report = self.last_report
+        self.last_report = InfoFlowReport(len(self._tiles), len(todo), sum(sizes), iterations,
+                                          report.transparency_score, self._use_ku,
+                                          report.trimmed_pixels, 0)
+        hook(1.0)
+        return alpha.copy()
+
+    def _solve_all(self, todo: list[tuple[Rect, Rect | None]], sizes: list[int],
+                   trimap: np.ndarray, soft: np.ndarray, use_ku: bool, alpha: np.ndarray,
+                   hook: Hook, warm: bool = False) -> int:
+        """Solve each (tile, region) into ``alpha``; the CG iterations, summed."""
         total = max(1, sum(sizes))
         done, iterations = 0, 0
         hook(0.0)
-        for tile, size in zip(todo, sizes):
+        for (tile, region), size in zip(todo, sizes):
             def sub(f: float, start=done, size=size) -> None:
                 hook(0.99 * (start + f * size) / total)
 
-            iterations += self._solve_tile(tile, trimap, soft, use_ku, alpha, sub)
+            iterations += self._solve_box(tile, region, trimap, soft, use_ku, alpha, sub, warm)
             done += size
-        log.debug("information flow: %d tiles, %d solved (%d px, %d CG iterations), "
-                  "transparency %.3f%s", len(tiles), len(todo), done, iterations, score,
-                  "" if use_ku else " (known-to-unknown off)")
-        self._trimap, self._alpha = trimap.copy(), alpha
-        self._tiles, self._use_ku = frozenset(tiles), use_ku
-        self.last_report = InfoFlowReport(len(tiles), len(todo), done, iterations, score, use_ku,
-                                          int(np.isfinite(soft).sum()))
-        hook(1.0)
-        return alpha.copy()
+        return iterations
 
     def _trim(self, trimap: np.ndarray) -> np.ndarray:
         """float32 H x W trimming targets (NaN: none), from the enabled trimmings."""
@@ -175,26 +249,42 @@ class InfoFlowSession:
             soft = np.where(np.isnan(soft), edge, soft)
         return soft
 
-    def _solve_tile(self, tile: Rect, trimap: np.ndarray, soft: np.ndarray, use_ku: bool,
-                    alpha: np.ndarray, hook: Hook) -> int:
-        """Solve one tile into ``alpha``; returns the CG iterations."""
+    def _solve_box(self, tile: Rect, region: Rect | None, trimap: np.ndarray, soft: np.ndarray,
+                   use_ku: bool, alpha: np.ndarray, hook: Hook, warm: bool = False) -> int:
+        """Solve the unknown pixels of ``tile`` (``region`` of it only, when given) into
+        ``alpha``, which holds the values the solve keeps fixed; returns the CG iterations.
+
+        A region's box reaches ``search_margin`` beyond it, where its pixels find their
+        neighbours; the unknown pixels there stay at their alpha.  ``warm``: start
+        from ``alpha`` (refining a local answer) rather than from the preconditioner.
+        """
         s = self.settings
-        rows, cols = tile.slices
+        h, w = trimap.shape
+        box = tile if region is None else region.grow(s.search_margin, w, h).intersect(tile)
+        rows, cols = box.slices
         tri = trimap[rows, cols]
         unknown = tri == UNKNOWN
+        if region is not None:
+            inside = np.zeros_like(unknown)
+            inside[region.y0 - box.y0:region.y1 - box.y0, region.x0 - box.x0:region.x1 - box.x0] = True
+            unknown &= inside
+        if not unknown.any():
+            return 0
         ys, xs = np.nonzero(unknown)
         reach = np.ones((2 * s.search_margin + 1,) * 2, np.uint8)
-        near = (cv2.dilate(unknown.astype(np.uint8), reach) > 0) & ~unknown
+        near = (cv2.dilate(unknown.astype(np.uint8), reach) > 0) & (tri != UNKNOWN)
         ky, kx = np.nonzero(near)
         features = self._work.features[rows, cols]
         picked = np.concatenate([features[ys, xs], features[ky, kx]])
         pixels = TilePixels(np.ascontiguousarray(picked[:, :3]), np.ascontiguousarray(picked[:, 3:]),
                             (tri[ky, kx] == FOREGROUND).astype(np.float64), len(ys))
-        system = build_tile_system(self._image[rows, cols], tri, pixels,
+        system = build_tile_system(self._image[rows, cols], alpha[rows, cols], unknown, pixels,
                                    soft[rows, cols][ys, xs].astype(np.float64), s, use_ku,
                                    lambda f: hook(0.4 * f))
         del picked, pixels          # ~60 MB on a 1 M pixel band, not held through the factor
-        x, iterations = solve_tile(system, ys, xs, tri.shape, s, lambda f: hook(0.4 + 0.6 * f))
+        x0 = alpha[rows, cols][ys, xs] if warm else None
+        x, iterations = solve_tile(system, ys, xs, tri.shape, s, lambda f: hook(0.4 + 0.6 * f),
+                                   x0)
         if not np.all(np.isfinite(x)):
             raise EngineError("information-flow matting did not converge on this trimap; "
                               "try widening the known regions or another engine")

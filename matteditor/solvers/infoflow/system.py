@@ -66,15 +66,18 @@ class TileSystem:
     exact: bool
 
 
-def build_tile_system(image: np.ndarray, trimap: np.ndarray, pixels: TilePixels,
-                      soft: np.ndarray, settings: InfoFlowSettings, use_ku: bool,
-                      hook: Callable[[float], None]) -> TileSystem:
+def build_tile_system(image: np.ndarray, fixed: np.ndarray, unknown: np.ndarray,
+                      pixels: TilePixels, soft: np.ndarray, settings: InfoFlowSettings,
+                      use_ku: bool, hook: Callable[[float], None]) -> TileSystem:
     """Assemble one tile's system.
 
     Args:
         image: float32 h x w x 3, the tile's box.
-        trimap: uint8 h x w, the tile's box.
-        pixels: the tile's unknown pixels (raster order) and known neighbours.
+        fixed: float32 h x w, the alpha of the pixels that are not unknowns, as the local
+            flow sees them: 0 / 1 where the trimap is known; a local solve also fixes
+            the unknown pixels around the edit at their previous alpha.
+        unknown: bool h x w, the unknowns (``pixels``' first n, in raster order).
+        pixels: the unknowns and the known pixels that serve as their neighbours.
         soft: float64 n, trimming targets of the unknown pixels, NaN where none.
         use_ku: whether the known-to-unknown flow is on (transparency test).
         hook: called with a fraction in [0, 1] of this step; may raise to cancel.
@@ -88,8 +91,7 @@ def build_tile_system(image: np.ndarray, trimap: np.ndarray, pixels: TilePixels,
     extra = np.zeros(n)
     local = None
     if s.local_weight > 0:
-        system = build_system(image, (trimap == 255).astype(np.float32), trimap == 128,
-                              s.epsilon, s.radius)
+        system = build_system(image, fixed, unknown, s.epsilon, s.radius)
         local = system.matrix.tocsr()
         if s.local_weight != 1:
             local.data *= s.local_weight
@@ -177,12 +179,14 @@ def _factor(system: TileSystem, ys: np.ndarray, xs: np.ndarray, shape: tuple[int
 
 
 def solve_tile(system: TileSystem, ys: np.ndarray, xs: np.ndarray, shape: tuple[int, int],
-               settings: InfoFlowSettings, hook: Callable[[float], None]
-               ) -> tuple[np.ndarray, int]:
+               settings: InfoFlowSettings, hook: Callable[[float], None],
+               x0: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """x (float64 n) and the number of CG iterations.
 
     ``ys, xs``: the unknown pixels' coordinates in the tile (for the order);
-    ``hook`` gets a fraction of this step and may raise to cancel.
+    ``hook`` gets a fraction of this step and may raise to cancel; ``x0``: a
+    starting guess (e.g. the previous answer, when refining a local one), else
+    the preconditioner's answer to the right-hand side.
     """
     n = len(system.rhs)
     factor = _factor(system, ys, xs, shape, 2 * settings.radius)
@@ -204,7 +208,8 @@ def solve_tile(system: TileSystem, ys: np.ndarray, xs: np.ndarray, shape: tuple[
             count[0] += 1
             hook(0.5 + 0.5 * min(1.0, count[0] / settings.max_iterations))
 
-        x, info = spl.cg(a, system.rhs, x0=precondition(system.rhs), rtol=settings.rtol,
+        start = precondition(system.rhs) if x0 is None else np.asarray(x0, np.float64)
+        x, info = spl.cg(a, system.rhs, x0=start, rtol=settings.rtol,
                          maxiter=settings.max_iterations, M=m, callback=step)
         if info > 0:
             log.info("information flow: CG stopped at %d iterations before rtol %g",
