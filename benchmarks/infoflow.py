@@ -113,7 +113,8 @@ def load(folder: Path, name: str):
             load_mask(folder / f"{name}_alpha.png", image.shape[:2]))
 
 
-def run_crops(data: Path, count: int, variants: dict[str, InfoFlowSettings]) -> None:
+def run_crops(data: Path, count: int, variants: dict[str, InfoFlowSettings],
+              per_crop: Path | None = None) -> None:
     names = crop_names(data, count)
     cases = [load(data / "crop", n) for n in names]
     # pymatting needs all three labels (8 of the 158 crops have only one known label)
@@ -140,6 +141,14 @@ def run_crops(data: Path, count: int, variants: dict[str, InfoFlowSettings]) -> 
         print_crop_row(label, sads, np.array(mses), reference, f"{seconds:.1f}")
     picks = np.array([choose_engine(c[0], c[1]) == INFOFLOW for _, c in cases])
     cf, inf = per_method["pymatting cf"], per_method[INFOFLOW]
+    if per_crop is not None:         # one row per crop, for looking at a rule's effect
+        with per_crop.open("w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(["crop", "unknown_share", "sad_closed_form", "sad_information_flow",
+                          "policy_picks_information_flow"])
+            for (name, c), a, b, pick in zip(cases, cf[0], inf[0], picks):
+                out.writerow([name, f"{(c[1] == 128).mean():.4f}", f"{a:.4f}", f"{b:.4f}",
+                              int(pick)])
     print_crop_row(f"policy ({picks.sum()} information-flow)", np.where(picks, inf[0], cf[0]),
                    np.where(picks, inf[1], cf[1]), reference, "")
 
@@ -232,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--full-limit", type=int, default=0, help="only the first N full-size images")
     p.add_argument("--no-synthetic", action="store_true", help="skip the 12 MP photo")
     p.add_argument("--ablation", action="store_true", help="crops with each flow switched")
+    p.add_argument("--crop-csv", type=Path, help="write each crop's SADs to this CSV file")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override an InfoFlowSettings field (JSON value), repeatable")
     p.add_argument("--timeout", type=float, default=1800, help="seconds per subprocess")
@@ -251,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             variants = {INFOFLOW: settings}
             if args.ablation:
                 variants.update({k: replace(settings, **v) for k, v in ABLATIONS.items()})
-            run_crops(args.data, args.crops, variants)
+            run_crops(args.data, args.crops, variants, args.crop_csv)
         if not args.no_full:
             run_full(args)
     if not args.no_synthetic:

@@ -64,7 +64,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--trimap-pattern", metavar="PATTERN",
                    help="trimap file name with {stem}, e.g. '{stem}_tri.png'")
     p.add_argument("-e", "--engine", metavar="NAME",
-                   help="alpha estimator (see 'matteditor engines'; default: the best available)")
+                   help="alpha estimator (see 'matteditor engines'; default: auto, which picks "
+                        "per image the engine measured best for its trimap)")
     p.add_argument("--device", metavar="D", help="device for the engine, e.g. cpu or cuda")
     p.add_argument("--alpha-only", action="store_true", help="write the matte as a gray image")
     p.add_argument("--background", metavar="COLOR|IMAGE",
@@ -234,7 +235,8 @@ def matte_frame(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn
         matte_one(engine, job, spec, progress=progress, cancel=cancel)
     except MatteError as e:
         return FrameResult(False, str(e))
-    return FrameResult(True, f"wrote {job.output} ({time.perf_counter() - start:.1f} s)")
+    return FrameResult(True, f"wrote {job.output} ({time.perf_counter() - start:.1f} s, "
+                             f"{engine.answered_by})")
 
 
 def unexpected_failure(job: Job, error: Exception) -> FrameResult:
@@ -313,7 +315,7 @@ def run(args: argparse.Namespace) -> int:
         bar = ProgressBar(1, enabled=not args.quiet)
         matte_one(engine, job, spec,
                   progress=lambda f, m: bar.update(0, job.image.name, f, m))
-        bar.item_done(1, job.image.name, f"wrote {job.output}")
+        bar.item_done(1, job.image.name, f"wrote {job.output} ({engine.answered_by})")
         return 0
     return _run_batch(engine, jobs, spec, args)
 

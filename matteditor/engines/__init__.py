@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import EngineError
+from ..solvers.scribbles import is_scribbles
 from ..trimap import UNKNOWN
 from .base import (Capabilities, CancelToken, Engine, EngineInfo, EngineOptions, Prediction,
                    ProgressFn)
@@ -34,13 +35,17 @@ FALLBACK_ORDER = ("fast-cf", "closed-form")
 #: The default engine: the per-case choice of :func:`choose_engine`.
 AUTO_ENGINE = "auto"
 #: Per-case choice (:func:`choose_engine`): information-flow up to this many unknown
-#: pixels, the largest band measured (the 12 MP photo's 1.2 M: ~30 s, peak 3.2 GB;
-#: eval-dev's largest, 1.14 M: 2.9 GB); its time and memory grow with the band (one
-#: CHOLMOD factor per connected band), so larger bands, scribble trimaps of big photos
-#: among them, go to the default engine (fast-cf: coarse to fine, memory-bounded).  No
-#: rule on the band's share of the picture is used: "information-flow from 8%" won on
-#: the 14 full-size images (mean SAD 0.77x closed-form's instead of 0.78x) but lost on
-#: the crops (0.91x instead of 0.57x; benchmarks/infoflow.py).
+#: pixels, the largest band measured (the 12 MP photo's 1.2 M: ~25 s, peak 2.7 GB;
+#: eval-dev's largest, 1.14 M: 2.7 GB); its time and memory grow with the band (one
+#: CHOLMOD factor per connected band), so larger bands go to the fallback (fast-cf:
+#: memory-bounded).  Scribble trimaps (mostly unknown, on photos large enough for
+#: fast-cf's coarse-to-fine solve) go to the fallback too: on eval-dev's photos at 0.9 MP
+#: with scribble trimaps information-flow's SAD was 4x fast-cf's, 12x slower.  No rule on
+#: the band's share alone is used: on the crops (320 x 320, many 90-100% unknown)
+#: information-flow wins at every share (SAD 0.41x closed-form's above 90%), and "fast-cf
+#: from 50%" would take the crops from 0.57x to 0.89x; "information-flow from 8%" won on
+#: the 14 full-size images (0.77x instead of 0.78x) but lost on the crops (0.91x).
+#: Figures: docs/information-flow.md, benchmarks/infoflow.py.
 INFOFLOW_MAX_UNKNOWN = 1_250_000
 INFOFLOW_ENGINE = "information-flow"
 #: The engine every figure is compared with: pymatting's closed-form solver.
@@ -84,19 +89,24 @@ def default_engine_name() -> str:
     return AUTO_ENGINE
 
 
+def _usable(name: str) -> bool:
+    """Registered at import and available (without loading the network engines: torch)."""
+    cls = _REGISTRY.get(name)
+    return cls is not None and cls.available()
+
+
 def fallback_engine_name() -> str:
     """The engine :func:`choose_engine` gives the cases information-flow does not take."""
-    engines = available_engines()
     for name in FALLBACK_ORDER:
-        if name in engines:
+        if _usable(name):
             return name
-    return next(n for n in engines if n != AUTO_ENGINE)
+    return next(n for n in available_engines() if n != AUTO_ENGINE)
 
 
 def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
     """The engine for this photo and trimap: information-flow where it was measured to
-    beat closed-form at acceptable cost (see :data:`INFOFLOW_MAX_UNKNOWN`), else
-    :func:`fallback_engine_name`.
+    beat closed-form at acceptable cost (bands up to :data:`INFOFLOW_MAX_UNKNOWN` unknown
+    pixels, not scribbles), else :func:`fallback_engine_name`.
 
     Args:
         image: H x W x 3 photo (unused by the rule today; part of the signature so a rule
@@ -107,18 +117,28 @@ def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
     if image.shape[:2] != trimap.shape:
         raise EngineError(f"image {image.shape[:2]} and trimap {trimap.shape} differ in size")
     unknown = int(np.count_nonzero(trimap == UNKNOWN))
-    if unknown <= INFOFLOW_MAX_UNKNOWN and INFOFLOW_ENGINE in available_engines():
+    if (unknown <= INFOFLOW_MAX_UNKNOWN and not is_scribbles(trimap)
+            and _usable(INFOFLOW_ENGINE)):
         return INFOFLOW_ENGINE
     return fallback_engine_name()
+
+
+def engine_class(name: str) -> type[Engine]:
+    """The class of engine ``name`` (the network engines, which load torch, are looked
+    up only when the name is not among the others); EngineError if unknown."""
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        engines = all_engines()
+        if name not in engines:
+            raise EngineError(f"unknown engine {name!r}; available: {', '.join(sorted(engines))}")
+        cls = engines[name]
+    return cls
 
 
 def create_engine(name: str, device: str | None = None,
                   options: EngineOptions = EngineOptions()) -> Engine:
     """Instantiate engine ``name`` on ``device`` (best available if None)."""
-    engines = all_engines()
-    if name not in engines:
-        raise EngineError(f"unknown engine {name!r}; available: {', '.join(sorted(engines))}")
-    cls = engines[name]
+    cls = engine_class(name)
     if not cls.available():
         raise EngineError(f"engine {name!r} is not available here (missing weights?)")
     devices = cls.devices()
@@ -131,7 +151,6 @@ def create_engine(name: str, device: str | None = None,
 
 
 __all__ = ["Capabilities", "CancelToken", "Engine", "EngineInfo", "EngineOptions", "Prediction",
-           "ProgressFn", "register", "all_engines", "available_engines", "create_engine",
-           "default_engine_name", "fallback_engine_name", "choose_engine", "AUTO_ENGINE",
-           "FALLBACK_ORDER", "INFOFLOW_MAX_UNKNOWN",
-           "REFERENCE_ENGINE"]
+           "ProgressFn", "register", "all_engines", "engine_class", "available_engines",
+           "create_engine", "default_engine_name", "fallback_engine_name", "choose_engine",
+           "AUTO_ENGINE", "FALLBACK_ORDER", "INFOFLOW_MAX_UNKNOWN", "REFERENCE_ENGINE"]

@@ -35,9 +35,9 @@ class AutoEngine(Engine):
 
     @classmethod
     def devices(cls) -> tuple[str, ...]:
-        from . import all_engines, fallback_engine_name
+        from . import engine_class, fallback_engine_name
 
-        return all_engines()[fallback_engine_name()].devices()
+        return engine_class(fallback_engine_name()).devices()
 
     @property
     def answered_by(self) -> str:
@@ -46,11 +46,11 @@ class AutoEngine(Engine):
     def session(self, name: str) -> Engine:
         """The session of engine ``name`` on this photo (made on first use, on this
         engine's device where it can use it, else on its own best)."""
-        from . import all_engines, create_engine
+        from . import create_engine, engine_class
 
         engine = self._sessions.get(name)
         if engine is None:
-            devices = all_engines()[name].devices()
+            devices = engine_class(name).devices()
             device = self.device if self.device in devices else devices[0]
             engine = self._sessions[name] = create_engine(name, device, self.options)
         if engine.image is not self._image:

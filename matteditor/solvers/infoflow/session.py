@@ -52,21 +52,29 @@ class InfoFlowReport:
 
 
 class _ImageWork:
-    """Image-only work, computed once per image: the features of every pixel
-    ([r, g, b, x/W, y/H], float32 H x W x 5) and, on first use, 3x3 patch statistics."""
+    """Image-only work, computed once per image: 3x3 patch statistics, on first use.
+
+    A pixel's features are [r, g, b, x/W, y/H] (:meth:`features`); they are not
+    stored for the whole image (5 floats a pixel: 240 MB on 12 MP) but gathered
+    for the pixels a tile picks."""
 
     def __init__(self, image: np.ndarray) -> None:
-        h, w = image.shape[:2]
-        self.features = np.empty((h, w, 5), np.float32)
-        self.features[..., :3] = image
-        self.features[..., 3] = (np.arange(w, dtype=np.float32) / max(1, w - 1))[None, :]
-        self.features[..., 4] = (np.arange(h, dtype=np.float32) / max(1, h - 1))[:, None]
+        self.image = image
         self._patches: tuple[np.ndarray, np.ndarray] | None = None
         self.patch_builds = 0
 
+    def features(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """float32 len(ys) x 5 features of the pixels at (ys, xs) of the whole image."""
+        h, w = self.image.shape[:2]
+        out = np.empty((len(ys), 5), np.float32)
+        out[:, :3] = self.image[ys, xs]
+        out[:, 3] = xs / np.float32(max(1, w - 1))
+        out[:, 4] = ys / np.float32(max(1, h - 1))
+        return out
+
     def patches(self) -> tuple[np.ndarray, np.ndarray]:
         if self._patches is None:
-            self._patches = patch_statistics(self.features[..., :3])
+            self._patches = patch_statistics(self.image)
             self.patch_builds += 1
         return self._patches
 
@@ -119,12 +127,17 @@ class InfoFlowSession:
         self._use_ku: bool | None = None
 
     def set_image(self, image: np.ndarray) -> None:
-        """Start over on ``image``: float32 H x W x 3 RGB in [0, 1] (copied)."""
+        """Start over on ``image``: float32 H x W x 3 RGB in [0, 1] (not copied when
+        already so: the caller never changes it in place)."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise TrimapError(f"image must be H x W x 3, got shape {image.shape}")
         if not np.all(np.isfinite(image)):
             raise TrimapError("the image holds NaN or infinite values")
-        self._image = np.clip(np.asarray(image, np.float32), 0.0, 1.0).copy()
+        image = np.asarray(image, np.float32)
+        # kept, not copied, when already in range (the engine's photo: 144 MB on 12 MP);
+        # callers never change it in place
+        self._image = (image if image.flags.c_contiguous and image.min() >= 0.0
+                       and image.max() <= 1.0 else np.clip(image, 0.0, 1.0))
         self._work = _ImageWork(self._image)
         self.image_builds += 1
         self.reset()
@@ -274,8 +287,8 @@ class InfoFlowSession:
         reach = np.ones((2 * s.search_margin + 1,) * 2, np.uint8)
         near = (cv2.dilate(unknown.astype(np.uint8), reach) > 0) & (tri != UNKNOWN)
         ky, kx = np.nonzero(near)
-        features = self._work.features[rows, cols]
-        picked = np.concatenate([features[ys, xs], features[ky, kx]])
+        picked = self._work.features(np.concatenate([ys, ky]) + box.y0,
+                                     np.concatenate([xs, kx]) + box.x0)
         pixels = TilePixels(np.ascontiguousarray(picked[:, :3]), np.ascontiguousarray(picked[:, 3:]),
                             (tri[ky, kx] == FOREGROUND).astype(np.float64), len(ys))
         system = build_tile_system(self._image[rows, cols], alpha[rows, cols], unknown, pixels,

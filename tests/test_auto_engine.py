@@ -1,0 +1,102 @@
+"""The default engine ``auto``: the per-case policy (choose_engine) behind the engine
+interface, as the command line, the editor and projects use it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matteditor import engines
+from matteditor.engines import CancelToken, EngineOptions, create_engine
+from matteditor.errors import Cancelled
+from matteditor.geometry import Rect
+from matteditor.live import LiveMatte, LiveRequest, ResultKind
+
+FG = np.array([0.9, 0.2, 0.1], np.float32)
+BG = np.array([0.1, 0.3, 0.8], np.float32)
+
+
+def band_case(h: int = 160, w: int = 60):
+    """A tall soft edge between two colours, its trimap (a 28-column band) and a small
+    foreground stroke in the band."""
+    rng = np.random.default_rng(2)
+    alpha = np.clip((np.arange(w) - 20) / 20.0, 0, 1).astype(np.float32)[None, :].repeat(h, 0)
+    image = alpha[..., None] * FG + (1 - alpha[..., None]) * BG
+    image = np.clip(image + rng.normal(0, 0.004, image.shape), 0, 1).astype(np.float32)
+    trimap = np.full((h, w), 128, np.uint8)
+    trimap[:, :16] = 0
+    trimap[:, 44:] = 255
+    stroke = trimap.copy()
+    stroke[77:85, 26:32] = 255
+    return image, trimap, stroke
+
+
+def test_auto_is_the_default_and_answers_with_the_engine_the_policy_picks(monkeypatch):
+    assert engines.default_engine_name() == "auto"
+    image, trimap, _ = band_case()
+    auto = create_engine("auto")
+    alpha = auto.estimate(image, trimap)
+    assert auto.answered_by == "information-flow" == engines.choose_engine(image, trimap)
+    np.testing.assert_array_equal(alpha, create_engine("information-flow").estimate(image, trimap))
+    # a band beyond the size information-flow was measured on goes to the fallback
+    monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", 100)
+    alpha = auto.estimate(image, trimap)
+    assert auto.answered_by == "fast-cf"
+    np.testing.assert_allclose(alpha, create_engine("fast-cf").estimate(image, trimap), atol=1e-6)
+
+
+def test_auto_answers_a_stroke_locally_then_exactly_with_the_same_session():
+    image, trimap, stroke = band_case()
+    auto = create_engine("auto", options=EngineOptions(local_margin=16))
+    auto.set_image(image)
+    assert auto.predict(trimap).exact
+    session = auto.session("information-flow")
+    local = auto.predict(stroke, Rect.of_diff(trimap, stroke))
+    assert not local.exact and auto.session("information-flow") is session
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        auto.refine(cancel=cancel)
+    refined = auto.refine()
+    reference = create_engine("information-flow").estimate(image, stroke)
+    assert np.abs(refined - reference).max() < 0.01       # both to the engine's CG tolerance
+
+
+def test_a_change_of_engine_is_answered_exactly(monkeypatch):
+    image, trimap, stroke = band_case()
+    auto = create_engine("auto", options=EngineOptions(local_margin=16))
+    auto.set_image(image)
+    auto.predict(trimap)
+    assert auto.answered_by == "information-flow"
+    monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", 100)
+    # fast-cf has not seen the previous trimap: the changed region does not apply to it
+    prediction = auto.predict(stroke, Rect.of_diff(trimap, stroke))
+    assert auto.answered_by == "fast-cf" and prediction.exact
+
+
+def test_the_live_pipeline_says_which_engine_answered():
+    image, trimap, stroke = band_case()
+    live = LiveMatte(options=EngineOptions(local_margin=16))
+    live.set_image(image)
+    results = list(live.run(LiveRequest(1, trimap, None, "auto", preview=False,
+                                        foreground=False)))
+    assert [r.kind for r in results] == [ResultKind.EXACT]
+    assert results[0].engine == "information-flow"
+    results = list(live.run(LiveRequest(2, stroke, Rect.of_diff(trimap, stroke), "auto",
+                                        preview=False, foreground=False)))
+    assert [r.kind for r in results] == [ResultKind.LOCAL, ResultKind.EXACT]
+    assert {r.engine for r in results} == {"information-flow"}
+
+
+def test_scribbles_on_a_large_photo_go_to_the_fallback_and_small_or_banded_ones_do_not():
+    image = np.zeros((800, 1000, 3), np.float32)
+    scribbles = np.full((800, 1000), 128, np.uint8)
+    scribbles[395:405, 100:900] = 255          # two strokes, the rest unknown
+    scribbles[95:105, 100:900] = 0
+    assert engines.choose_engine(image, scribbles) == "fast-cf"
+    band = scribbles.copy()
+    band[:300] = 0
+    band[500:] = 255                           # a 200-row band: under half unknown
+    assert engines.choose_engine(image, band) == "information-flow"
+    # a crop-sized photo (eval-dev's crops, up to 100% unknown) stays with information-flow
+    assert engines.choose_engine(image[:320, :320], scribbles[:320, :320]) == "information-flow"
