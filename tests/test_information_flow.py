@@ -300,3 +300,15 @@ def test_information_flow_engine_answers_a_stroke_locally_first():
     reference = create_engine("information-flow").estimate(image, edited)
     assert np.abs(refined - reference).max() < 0.01      # both to the engine's CG tolerance
     assert engine.refine() is None
+
+
+def test_unreached_share_tells_a_band_from_scribbles():
+    from matteditor.solvers.infoflow import unreached_share
+
+    _, band, _ = ramp_case(200, 60)                 # a 28-column band: all within reach
+    assert unreached_share(band, 20) == 0.0
+    scribbles = np.full((200, 300), 128, np.uint8)
+    scribbles[100:104, 50:250] = 255
+    share = unreached_share(scribbles, 20)
+    assert 0.5 < share < 1.0
+    assert unreached_share(np.zeros((10, 10), np.uint8), 20) == 0.0    # nothing unknown

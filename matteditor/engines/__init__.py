@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import EngineError
-from ..solvers.scribbles import is_scribbles
+from ..solvers.infoflow import InfoFlowSettings, unreached_share
 from ..trimap import UNKNOWN
 from .base import (Capabilities, CancelToken, Engine, EngineInfo, EngineOptions, Prediction,
                    ProgressFn)
@@ -38,16 +38,20 @@ AUTO_ENGINE = "auto"
 #: pixels, the largest band measured (the 12 MP photo's 1.2 M: ~25 s, peak 2.7 GB;
 #: eval-dev's largest, 1.14 M: 2.7 GB); its time and memory grow with the band (one
 #: CHOLMOD factor per connected band), so larger bands go to the fallback (fast-cf:
-#: memory-bounded).  Scribble trimaps (mostly unknown, on photos large enough for
-#: fast-cf's coarse-to-fine solve) go to the fallback too: on eval-dev's photos at 0.9 MP
-#: with scribble trimaps information-flow's SAD was 4x fast-cf's, 12x slower.  No rule on
-#: the band's share alone is used: on the crops (320 x 320, many 90-100% unknown)
-#: information-flow wins at every share (SAD 0.41x closed-form's above 90%), and "fast-cf
-#: from 50%" would take the crops from 0.57x to 0.89x; "information-flow from 8%" won on
-#: the 14 full-size images (0.77x instead of 0.78x) but lost on the crops (0.91x).
-#: Figures: docs/information-flow.md, benchmarks/infoflow.py.
+#: memory-bounded).
 INFOFLOW_MAX_UNKNOWN = 1_250_000
+#: ... and while at most this share of the unknown pixels lies beyond its neighbour
+#: searches' reach of a known pixel (:func:`~matteditor.solvers.infoflow.unreached_share`):
+#: scribble trimaps (a few strokes, the rest unknown: at least 0.53 on eval-dev's photos
+#: reduced to a quarter, 0.1-0.3 MP; 0.77 at 0.6; 0.85 at full size) go to the fallback.  With scribbles information-flow's SAD was 1.0-4x
+#: fast-cf's (blocky: far-off known-to-unknown samples), 5-12x slower.  No rule on the
+#: band's share of the picture is used: on the crops (320 x 320, many 90-100% unknown,
+#: bands of hair) information-flow wins at every share (0.41x closed-form's SAD above
+#: 90%); this rule sends 8 of 150 crops and eval-dev's 35eef13f03 (0.504) to fast-cf.
+#: Figures: docs/information-flow.md, benchmarks/infoflow.py.
+INFOFLOW_MAX_UNREACHED = 0.5
 INFOFLOW_ENGINE = "information-flow"
+_INFOFLOW_REACH = InfoFlowSettings().search_margin
 #: The engine every figure is compared with: pymatting's closed-form solver.
 REFERENCE_ENGINE = "closed-form"
 
@@ -106,7 +110,8 @@ def fallback_engine_name() -> str:
 def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
     """The engine for this photo and trimap: information-flow where it was measured to
     beat closed-form at acceptable cost (bands up to :data:`INFOFLOW_MAX_UNKNOWN` unknown
-    pixels, not scribbles), else :func:`fallback_engine_name`.
+    pixels, mostly within reach of known pixels: not scribbles), else
+    :func:`fallback_engine_name`.
 
     Args:
         image: H x W x 3 photo (unused by the rule today; part of the signature so a rule
@@ -117,8 +122,8 @@ def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
     if image.shape[:2] != trimap.shape:
         raise EngineError(f"image {image.shape[:2]} and trimap {trimap.shape} differ in size")
     unknown = int(np.count_nonzero(trimap == UNKNOWN))
-    if (unknown <= INFOFLOW_MAX_UNKNOWN and not is_scribbles(trimap)
-            and _usable(INFOFLOW_ENGINE)):
+    if (unknown <= INFOFLOW_MAX_UNKNOWN and _usable(INFOFLOW_ENGINE)
+            and unreached_share(trimap, _INFOFLOW_REACH) <= INFOFLOW_MAX_UNREACHED):
         return INFOFLOW_ENGINE
     return fallback_engine_name()
 
@@ -153,4 +158,5 @@ def create_engine(name: str, device: str | None = None,
 __all__ = ["Capabilities", "CancelToken", "Engine", "EngineInfo", "EngineOptions", "Prediction",
            "ProgressFn", "register", "all_engines", "engine_class", "available_engines",
            "create_engine", "default_engine_name", "fallback_engine_name", "choose_engine",
-           "AUTO_ENGINE", "FALLBACK_ORDER", "INFOFLOW_MAX_UNKNOWN", "REFERENCE_ENGINE"]
+           "AUTO_ENGINE", "FALLBACK_ORDER", "INFOFLOW_MAX_UNKNOWN", "INFOFLOW_MAX_UNREACHED",
+           "REFERENCE_ENGINE"]

@@ -74,20 +74,6 @@ class ScribbleSettings:
             raise ValueError("level_ratio must be >= 2 and margin >= 0")
 
 
-#: the coarsest level must be at least this many times narrower than the photo for the
-#: coarse-to-fine solve to pay (below, the photo is solved as it is)
-MIN_SCALE = 1.5
-
-
-def is_scribbles(trimap: np.ndarray, settings: ScribbleSettings = ScribbleSettings()) -> bool:
-    """Whether ``trimap`` is scribbles (at least ``unknown_share`` unknown) on a photo
-    large enough for the coarse-to-fine solve (:meth:`CoarseToFine.applies`, from
-    the trimap alone: no pyramid is built)."""
-    if trimap.size < MIN_SCALE ** 2 * settings.coarse_pixels:
-        return False
-    return np.count_nonzero(trimap == UNKNOWN) >= settings.unknown_share * trimap.size
-
-
 def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
@@ -131,7 +117,7 @@ class CoarseToFine:
 
     def applies(self, trimap: np.ndarray) -> bool:
         """Whether ``trimap`` is scribbles on a photo large enough to gain from it."""
-        if len(self._levels) < 2 or self.scale < MIN_SCALE:
+        if len(self._levels) < 2 or self.scale < 1.5:
             return False
         return np.count_nonzero(trimap == UNKNOWN) >= self.settings.unknown_share * trimap.size
 

@@ -7,5 +7,6 @@ puts the session behind the engine interface.
 
 from .session import InfoFlowReport, InfoFlowSession
 from .settings import InfoFlowSettings
+from .trimming import unreached_share
 
-__all__ = ["InfoFlowReport", "InfoFlowSession", "InfoFlowSettings"]
+__all__ = ["InfoFlowReport", "InfoFlowSession", "InfoFlowSettings", "unreached_share"]

@@ -65,6 +65,21 @@ def transparency_score(image: np.ndarray, trimap: np.ndarray, margin: int) -> fl
     return overlaps[0] / total if total > 0 else 0.5
 
 
+def unreached_share(trimap: np.ndarray, margin: int) -> float:
+    """Share of the unknown pixels with no known pixel within ``margin`` pixels (in
+    x and y: the square the tiles' neighbour searches reach), in [0, 1]; 0 without
+    unknown pixels.  Near 0 for a band between known regions, near 1 for scribbles
+    (a few strokes, the rest unknown), whose pixels the known-to-unknown flow can
+    only give far-off samples."""
+    unknown = (trimap == 128).astype(np.uint8)
+    count = int(unknown.sum())
+    if count == 0:
+        return 0.0
+    deep = cv2.erode(unknown, np.ones((2 * margin + 1,) * 2, np.uint8),
+                     borderType=cv2.BORDER_CONSTANT, borderValue=1)
+    return int(deep.sum()) / count
+
+
 def edge_trim(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     """float32 H x W: 1 / 0 where an unknown pixel joins the foreground / background, NaN elsewhere.
 
