@@ -14,6 +14,11 @@ pymatting's closed-form.  The table gives whole-image SAD (Composition-1k's
 /1000, over every pixel: here nearly all are unknown), seconds, the coarse-to-
 fine SAD relative to the exact solve's, and the speed-up over pymatting.
 
+``--engines fast-cf,information-flow,auto --scale 0.25`` instead solves the same
+scribble trimaps, derived from the ground truth reduced by ``--scale``, with each
+named engine (the engines' own settings), and says which engine ``auto`` picked:
+the figures behind its rule that scribbles go to fast-cf.
+
 12 MP (``--no-synthetic`` to skip): the synthetic photo of ``speed.py`` with two
 foreground and two background strokes and nothing else: seconds to the first
 full-resolution matte, then to the exact answer after a further stroke.
@@ -62,13 +67,27 @@ def scribble_trimap(gt: np.ndarray) -> np.ndarray:
 
 def run_case(data: Path, name: str, method: str) -> dict:
     """One solve (in the child process)."""
+    import cv2
+
     from matteditor.imageio import load_image, load_mask
 
     image = load_image(data / f"{name}_image.png")
     gt = load_mask(data / f"{name}_alpha.png")
+    engine, _, scale = method.partition("@")      # "information-flow@0.25": an engine, scaled
+    if scale:
+        size = (round(gt.shape[1] * float(scale)), round(gt.shape[0] * float(scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        gt = cv2.resize(gt, size, interpolation=cv2.INTER_AREA)
     trimap = scribble_trimap(gt)
     start = time.perf_counter()
-    if method == "pymatting":
+    picked = ""
+    if scale:
+        from matteditor.engines import create_engine
+
+        session = create_engine(engine)
+        alpha = session.estimate(image, trimap)
+        picked = session.answered_by
+    elif method == "pymatting":
         import pymatting
 
         alpha = pymatting.estimate_alpha_cf(image.astype(np.float64), trimap / 255.0)
@@ -82,7 +101,8 @@ def run_case(data: Path, name: str, method: str) -> dict:
         alpha = engine.estimate(image, trimap)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "sad": float(np.abs(alpha - gt).sum() / 1000),
-            "unknown": float((trimap == 128).mean()),
+            "unknown": float((trimap == 128).mean()), "picked": picked,
+            "size": f"{gt.shape[1]}x{gt.shape[0]}",
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -124,6 +144,29 @@ def child(args: list[str], timeout: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def engines_table(full: Path, cases: list[str], engines: list[str], scale: float,
+                  timeout: float) -> None:
+    print(f"Scribble trimaps, photos at {scale:g} of their size: whole-image SAD and seconds\n")
+    print("| case | size | unknown | " + " | ".join(f"SAD {e} | s {e}" for e in engines) + " |")
+    print("|---|---|---|" + "---|---|" * len(engines))
+    sads: dict[str, list[float]] = {e: [] for e in engines}
+    for name in cases:
+        r = {e: child([str(full), name, f"{e}@{scale}"], timeout) for e in engines}
+        if any("error" in v for v in r.values()):
+            print(f"| {name} | " + " | ".join(str(v.get("error", "")) for v in r.values()))
+            continue
+        first = r[engines[0]]
+        cells = []
+        for e in engines:
+            sads[e].append(r[e]["sad"])
+            pick = f" ({r[e]['picked']})" if r[e]["picked"] != e else ""
+            cells.append(f"{r[e]['sad']:.1f}{pick} | {r[e]['seconds']:.1f}")
+        print(f"| {name} | {first['size']} | {first['unknown']:.0%} | " + " | ".join(cells) + " |",
+              flush=True)
+    if sads[engines[0]]:
+        print("\nmean SAD: " + ", ".join(f"{e} {statistics.mean(v):.2f}" for e, v in sads.items()))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "eval-dev")
@@ -133,6 +176,10 @@ def main() -> int:
     ap.add_argument("--no-synthetic", action="store_true")
     ap.add_argument("--no-pymatting", action="store_true")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--engines", default="", help="solve with these engines instead "
+                    "(comma-separated, e.g. fast-cf,information-flow,auto)")
+    ap.add_argument("--scale", type=float, default=1.0, help="with --engines: reduce the "
+                    "photos by this factor first")
     ap.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child is not None:
@@ -147,6 +194,9 @@ def main() -> int:
         cases = [name for _, name in cases][:a.limit or None]
         if a.cases:
             cases = [name for name in cases if name in a.cases.split(",")]
+        if a.engines:
+            engines_table(full, cases, a.engines.split(","), a.scale, a.timeout)
+            return 0
         methods = [m for m in METHODS if not (a.no_pymatting and m == "pymatting")]
         print("| case | unknown | SAD c2f | SAD exact | c2f/exact | s c2f | s exact | s pymatting "
               "| speed-up vs pymatting | MB c2f |")

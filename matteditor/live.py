@@ -185,10 +185,13 @@ class LiveMatte:
         image, trimap = self._image, request.trimap
         if (request.preview and engine.capabilities.preview
                 and PreviewSolver.worthwhile(image, self.preview_side)):
-            alpha = self._run_preview(request, scaled(progress, 0.0, _PREVIEW_END), cancel)
+            # the preview is solved by the engine that will answer (auto's choice for this
+            # trimap at full size: on the reduced photo it might choose another)
+            name = engine.engine_for(trimap)
+            alpha = self._run_preview(request, name, scaled(progress, 0.0, _PREVIEW_END),
+                                      cancel)
             if alpha is not None:
-                yield result(ResultKind.PREVIEW, alpha,
-                             answered=self._previews[request.engine].engine)
+                yield result(ResultKind.PREVIEW, alpha, answered=self._previews[name].engine)
         key = f"full:{request.engine}"
         prediction = engine.predict(trimap, self._changes.since(key),
                                     progress=scaled(progress, _PREVIEW_END, _ALPHA_END),
@@ -205,10 +208,10 @@ class LiveMatte:
                   if (trimap == UNKNOWN).any() else image)
             yield result(ResultKind.FOREGROUND, alpha, fg)
 
-    def _run_preview(self, request: LiveRequest, progress: ProgressFn,
+    def _run_preview(self, request: LiveRequest, name: str, progress: ProgressFn,
                      cancel: CancelToken) -> np.ndarray | None:
-        key = f"preview:{request.engine}"
-        solver = self._preview(request.engine)
+        key = f"preview:{name}"
+        solver = self._preview(name)
         try:
             alpha = solver.solve(request.trimap, self._changes.since(key), progress=progress,
                                  cancel=cancel)

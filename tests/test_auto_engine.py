@@ -101,3 +101,18 @@ def test_scribbles_go_to_the_fallback_and_wide_bands_do_not():
     combs[::30, 15::30] = 0
     assert (combs == 128).mean() > 0.9
     assert engines.choose_engine(image, combs) == "information-flow"
+
+
+def test_the_preview_is_solved_by_the_engine_that_answers_at_full_size():
+    rng = np.random.default_rng(0)
+    image = rng.random((600, 800, 3), dtype=np.float32)
+    scribbles = np.full((600, 800), 128, np.uint8)
+    scribbles[295:305, 100:700] = 255
+    scribbles[95:105, 100:700] = 0
+    small = scribbles[::5, ::5]       # reduced, the same strokes are mostly within reach
+    assert engines.choose_engine(image[::5, ::5], small) == "information-flow"
+    live = LiveMatte(preview_side=160)
+    live.set_image(image)
+    results = list(live.run(LiveRequest(1, scribbles, None, "auto", foreground=False)))
+    assert [r.kind for r in results] == [ResultKind.PREVIEW, ResultKind.EXACT]
+    assert {r.engine for r in results} == {"fast-cf"}

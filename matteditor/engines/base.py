@@ -159,6 +159,11 @@ class Engine(abc.ABC):
                           cls.capabilities, cls.note)
 
     # -- the session ---------------------------------------------------------
+    def engine_for(self, trimap: np.ndarray) -> str:
+        """The engine that answers ``trimap`` on this photo: this one (``auto`` names
+        the engine it would choose; the live pipeline previews with that one)."""
+        return self.name
+
     @property
     def answered_by(self) -> str:
         """The engine whose answer the last :meth:`predict` gave: this one (``auto``
