@@ -247,6 +247,15 @@ class Engine(abc.ABC):
         return self.predict(trimap, None, progress=progress or no_progress,
                             cancel=cancel).alpha
 
+    def _hook(self, progress: ProgressFn, cancel: CancelToken, message: str
+              ) -> Callable[[float], None]:
+        """A solver's ``hook(fraction)``: checks ``cancel`` and reports progress as
+        "<label>: <message>" (below 1: the caller says when it is done)."""
+        def hook(fraction: float) -> None:
+            cancel.raise_if_cancelled()
+            progress(min(0.99, fraction), f"{self.label}: {message}")
+        return hook
+
     def _require_image(self) -> np.ndarray:
         if self._image is None:
             raise EngineError(f"{self.label}: no photo set; call set_image() first")

@@ -74,12 +74,6 @@ class FastClosedFormEngine(Engine):
         self.session.reset()
         self._coarse_session.reset()
 
-    def _hook(self, progress: ProgressFn, cancel: CancelToken, message: str):
-        def hook(fraction: float) -> None:
-            cancel.raise_if_cancelled()
-            progress(min(0.99, fraction), f"{self.label}: {message}")
-        return hook
-
     def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
                  cancel: CancelToken) -> tuple[np.ndarray, bool]:
         progress(0.0, f"{self.label}: preparing")

@@ -35,12 +35,6 @@ class InformationFlowEngine(Engine):
     def _reset(self) -> None:
         self.session.reset()
 
-    def _hook(self, progress: ProgressFn, cancel: CancelToken, message: str):
-        def hook(fraction: float) -> None:
-            cancel.raise_if_cancelled()
-            progress(min(0.99, fraction), f"{self.label}: {message}")
-        return hook
-
     def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
                  cancel: CancelToken) -> tuple[np.ndarray, bool]:
         alpha = self.session.solve(trimap, self._hook(progress, cancel, "solving"), changed)
