@@ -101,6 +101,11 @@ def test_scribbles_go_to_the_fallback_and_wide_bands_do_not():
     combs[::30, 15::30] = 0
     assert (combs == 128).mean() > 0.9
     assert engines.choose_engine(image, combs) == "information-flow"
+    # a wide band (200 px: mostly beyond reach) on a photo mostly known: information-flow
+    wide = np.zeros((600, 800), np.uint8)
+    wide[:, 500:] = 255
+    wide[:, 300:500] = 128
+    assert engines.choose_engine(image, wide) == "information-flow"
 
 
 def test_the_preview_is_solved_by_the_engine_that_answers_at_full_size():

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import EngineError
 from ..solvers.infoflow import InfoFlowSettings, unreached_share
+from ..solvers.scribbles import ScribbleSettings
 from ..trimap import UNKNOWN
 from .base import (Capabilities, CancelToken, Engine, EngineInfo, EngineOptions, Prediction,
                    ProgressFn)
@@ -40,18 +41,22 @@ AUTO_ENGINE = "auto"
 #: CHOLMOD factor per connected band), so larger bands go to the fallback (fast-cf:
 #: memory-bounded).
 INFOFLOW_MAX_UNKNOWN = 1_250_000
-#: ... and while at most this share of the unknown pixels lies beyond its neighbour
-#: searches' reach of a known pixel (:func:`~matteditor.solvers.infoflow.unreached_share`):
-#: scribble trimaps (a few strokes, the rest unknown: at least 0.53 on eval-dev's photos
-#: reduced to a quarter, 0.1-0.3 MP; 0.77 at 0.6; 0.85 at full size) go to the fallback.  With scribbles information-flow's SAD was 1.0-4x
-#: fast-cf's (blocky: far-off known-to-unknown samples), 5-12x slower.  No rule on the
-#: band's share of the picture is used: on the crops (320 x 320, many 90-100% unknown,
-#: bands of hair) information-flow wins at every share (0.41x closed-form's SAD above
-#: 90%); this rule sends 8 of 150 crops and eval-dev's 35eef13f03 (0.504) to fast-cf.
-#: Figures: docs/information-flow.md, benchmarks/infoflow.py.
-INFOFLOW_MAX_UNREACHED = 0.5
+#: ... and unless the trimap is scribbles: at least half of it unknown (fast-cf's own
+#: criterion, :class:`~matteditor.solvers.scribbles.ScribbleSettings`) and more than this
+#: share of the unknown pixels beyond the neighbour searches' reach of a known pixel
+#: (:func:`~matteditor.solvers.infoflow.unreached_share`).  Scribbles (a few strokes, the rest
+#: unknown) measure at least 0.53 on eval-dev's photos reduced to a quarter, more when
+#: larger; with them information-flow's matte is blocky (far-off known-to-unknown samples):
+#: SAD 1.8x fast-cf's at a quarter size, 4.4x at 0.6, several times slower.  Neither
+#: property alone would do: eval-dev's crops are bands of hair up to 100% unknown, where
+#: information-flow wins at every share (0.41x closed-form's SAD above 90%), and wide bands
+#: of large photos are mostly beyond reach (35eef13f03: 0.50; the 12 MP photo: 0.69) yet
+#: information-flow wins there.  The rule sends 8 of eval-dev's 150 crops and none of its 14
+#: full-size images to fast-cf.  Figures: docs/information-flow.md.
+SCRIBBLE_MIN_UNREACHED = 0.5
 INFOFLOW_ENGINE = "information-flow"
 _INFOFLOW_REACH = InfoFlowSettings().search_margin
+_SCRIBBLE_SHARE = ScribbleSettings().unknown_share
 #: The engine every figure is compared with: pymatting's closed-form solver.
 REFERENCE_ENGINE = "closed-form"
 
@@ -110,8 +115,7 @@ def fallback_engine_name() -> str:
 def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
     """The engine for this photo and trimap: information-flow where it was measured to
     beat closed-form at acceptable cost (bands up to :data:`INFOFLOW_MAX_UNKNOWN` unknown
-    pixels, mostly within reach of known pixels: not scribbles), else
-    :func:`fallback_engine_name`.
+    pixels that are not scribbles), else :func:`fallback_engine_name`.
 
     Args:
         image: H x W x 3 photo (unused by the rule today; part of the signature so a rule
@@ -122,10 +126,11 @@ def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
     if image.shape[:2] != trimap.shape:
         raise EngineError(f"image {image.shape[:2]} and trimap {trimap.shape} differ in size")
     unknown = int(np.count_nonzero(trimap == UNKNOWN))
-    if (unknown <= INFOFLOW_MAX_UNKNOWN and _usable(INFOFLOW_ENGINE)
-            and unreached_share(trimap, _INFOFLOW_REACH) <= INFOFLOW_MAX_UNREACHED):
-        return INFOFLOW_ENGINE
-    return fallback_engine_name()
+    if unknown > INFOFLOW_MAX_UNKNOWN or not _usable(INFOFLOW_ENGINE):
+        return fallback_engine_name()
+    scribbles = (unknown >= _SCRIBBLE_SHARE * trimap.size
+                 and unreached_share(trimap, _INFOFLOW_REACH) > SCRIBBLE_MIN_UNREACHED)
+    return fallback_engine_name() if scribbles else INFOFLOW_ENGINE
 
 
 def engine_class(name: str) -> type[Engine]:
@@ -158,5 +163,5 @@ def create_engine(name: str, device: str | None = None,
 __all__ = ["Capabilities", "CancelToken", "Engine", "EngineInfo", "EngineOptions", "Prediction",
            "ProgressFn", "register", "all_engines", "engine_class", "available_engines",
            "create_engine", "default_engine_name", "fallback_engine_name", "choose_engine",
-           "AUTO_ENGINE", "FALLBACK_ORDER", "INFOFLOW_MAX_UNKNOWN", "INFOFLOW_MAX_UNREACHED",
+           "AUTO_ENGINE", "FALLBACK_ORDER", "INFOFLOW_MAX_UNKNOWN", "SCRIBBLE_MIN_UNREACHED",
            "REFERENCE_ENGINE"]
