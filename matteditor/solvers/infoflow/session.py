@@ -205,7 +205,8 @@ class InfoFlowSession:
         self._tiles, self._use_ku = frozenset(tiles), use_ku
         self._approximate = frozenset(approximate)
         self.last_report = InfoFlowReport(len(tiles), len(todo), sum(sizes), iterations, score,
-                                          use_ku, int(np.isfinite(soft).sum()),
+                                          use_ku,
+                                          0 if soft is None else int(np.isfinite(soft).sum()),
                                           sum(r is not None for _, r in todo))
         hook(1.0)
         return alpha.copy()
@@ -236,7 +237,7 @@ class InfoFlowSession:
         return alpha.copy()
 
     def _solve_all(self, todo: list[tuple[Rect, Rect | None]], sizes: list[int],
-                   trimap: np.ndarray, soft: np.ndarray, use_ku: bool, alpha: np.ndarray,
+                   trimap: np.ndarray, soft: np.ndarray | None, use_ku: bool, alpha: np.ndarray,
                    hook: Hook, warm: bool = False) -> int:
         """Solve each (tile, region) into ``alpha``; the CG iterations, summed."""
         total = max(1, sum(sizes))
@@ -250,9 +251,12 @@ class InfoFlowSession:
             done += size
         return iterations
 
-    def _trim(self, trimap: np.ndarray) -> np.ndarray:
-        """float32 H x W trimming targets (NaN: none), from the enabled trimmings."""
+    def _trim(self, trimap: np.ndarray) -> np.ndarray | None:
+        """float32 H x W trimming targets (NaN: none), from the enabled trimmings; None
+        when both are off (no 48 MB array of NaN on 12 MP)."""
         s = self.settings
+        if not (s.patch_trimming or s.edge_trimming):
+            return None
         soft = np.full(trimap.shape, np.nan, np.float32)
         if s.patch_trimming:
             mean, cov = self._work.patches()
@@ -262,7 +266,8 @@ class InfoFlowSession:
             soft = np.where(np.isnan(soft), edge, soft)
         return soft
 
-    def _solve_box(self, tile: Rect, region: Rect | None, trimap: np.ndarray, soft: np.ndarray,
+    def _solve_box(self, tile: Rect, region: Rect | None, trimap: np.ndarray,
+                   soft: np.ndarray | None,
                    use_ku: bool, alpha: np.ndarray, hook: Hook, warm: bool = False) -> int:
         """Solve the unknown pixels of ``tile`` (``region`` of it only, when given) into
         ``alpha``, which holds the values the solve keeps fixed; returns the CG iterations.
@@ -292,7 +297,8 @@ class InfoFlowSession:
         pixels = TilePixels(np.ascontiguousarray(picked[:, :3]), np.ascontiguousarray(picked[:, 3:]),
                             (tri[ky, kx] == FOREGROUND).astype(np.float64), len(ys))
         system = build_tile_system(self._image[rows, cols], alpha[rows, cols], unknown, pixels,
-                                   soft[rows, cols][ys, xs].astype(np.float64), s, use_ku,
+                                   (np.full(len(ys), np.nan) if soft is None
+                                    else soft[rows, cols][ys, xs].astype(np.float64)), s, use_ku,
                                    lambda f: hook(0.4 * f))
         del picked, pixels          # ~60 MB on a 1 M pixel band, not held through the factor
         x0 = alpha[rows, cols][ys, xs] if warm else None
