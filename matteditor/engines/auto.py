@@ -24,7 +24,7 @@ class AutoEngine(Engine):
     label = "Automatic"
     description = ("Picks per trimap: information-flow matting for unknown bands up to "
                    "1.25 M pixels (measured best on eval-dev), fast closed-form for larger "
-                   "bands and mostly-unknown scribble trimaps")
+                   "bands and for scribbles (a few strokes, the rest unknown)")
     capabilities = Capabilities(incremental=True, local_first=True, preview=True)
 
     def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions()) -> None:
