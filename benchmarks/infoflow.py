@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/infoflow.py --crops 158 --no-full --no-synthetic --ablation
     .venv/bin/python benchmarks/infoflow.py --set local_weight=5 --set rtol=1e-6 --no-crops
     .venv/bin/python benchmarks/infoflow.py --set cm_weight=1 --no-crops   # the paper's four flows
+    .venv/bin/python benchmarks/infoflow.py --no-crops --device cuda      # the matrix-free path on a GPU
 
 Reads ``../shared/eval-dev`` (``--data``; skipped with a message when absent):
 the 158 crops of 320x320 (``--crops N`` takes every k-th to run N of them)
@@ -85,9 +86,9 @@ def pymatting_estimate(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     return estimate_alpha_cf(image.astype(np.float64), trimap / 255.0)
 
 
-def infoflow_estimate(settings: InfoFlowSettings):
+def infoflow_estimate(settings: InfoFlowSettings, device: str = "cpu"):
     def estimate(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-        session = InfoFlowSession(settings)
+        session = InfoFlowSession(settings, device=device)
         session.set_image(image)
         return session.solve(trimap)
 
@@ -114,13 +115,13 @@ def load(folder: Path, name: str):
 
 
 def run_crops(data: Path, count: int, variants: dict[str, InfoFlowSettings],
-              per_crop: Path | None = None) -> None:
+              per_crop: Path | None = None, device: str = "cpu") -> None:
     names = crop_names(data, count)
     cases = [load(data / "crop", n) for n in names]
     # pymatting needs all three labels (8 of the 158 crops have only one known label)
     cases = [(n, c) for n, c in zip(names, cases) if all((c[1] == v).any() for v in (0, 128, 255))]
     methods = {"pymatting cf": pymatting_estimate}
-    methods.update({label: infoflow_estimate(s) for label, s in variants.items()})
+    methods.update({label: infoflow_estimate(s, device) for label, s in variants.items()})
     print(f"\n## Crops: {len(cases)} of eval-dev's 320x320 crops\n")
     print("| method | mean SAD | mean MSE | SAD / closed-form | wins | seconds |")
     print("|---|---|---|---|---|---|")
@@ -174,7 +175,7 @@ def worker(args: argparse.Namespace) -> None:
         estimate = create_engine(FASTCF, "cpu").estimate
     else:
         estimate = (pymatting_estimate if args.method == PYMATTING
-                    else infoflow_estimate(settings_from(args.set)))
+                    else infoflow_estimate(settings_from(args.set), args.device))
     _warm(estimate)
     start = time.perf_counter()
     alpha = np.asarray(estimate(image, trimap), np.float32)
@@ -187,7 +188,7 @@ def worker(args: argparse.Namespace) -> None:
 
 def run_child(args: argparse.Namespace, case: str, method: str) -> dict:
     cmd = [sys.executable, __file__, "--worker", "--case", case, "--method", method,
-           "--data", str(args.data)] + [f"--set={s}" for s in args.set]
+           "--data", str(args.data), "--device", args.device] + [f"--set={s}" for s in args.set]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=args.timeout)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
@@ -242,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-synthetic", action="store_true", help="skip the 12 MP photo")
     p.add_argument("--ablation", action="store_true", help="crops with each flow switched")
     p.add_argument("--crop-csv", type=Path, help="write each crop's SADs to this CSV file")
+    p.add_argument("--device", default="cpu", help="information-flow's device: cpu, or cuda "
+                   "(the matrix-free torch path)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override an InfoFlowSettings field (JSON value), repeatable")
     p.add_argument("--timeout", type=float, default=1800, help="seconds per subprocess")
@@ -261,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             variants = {INFOFLOW: settings}
             if args.ablation:
                 variants.update({k: replace(settings, **v) for k, v in ABLATIONS.items()})
-            run_crops(args.data, args.crops, variants, args.crop_csv)
+            run_crops(args.data, args.crops, variants, args.crop_csv, args.device)
         if not args.no_full:
             run_full(args)
     if not args.no_synthetic:

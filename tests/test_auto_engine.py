@@ -121,3 +121,21 @@ def test_the_preview_is_solved_by_the_engine_that_answers_at_full_size():
     results = list(live.run(LiveRequest(1, scribbles, None, "auto", foreground=False)))
     assert [r.kind for r in results] == [ResultKind.PREVIEW, ResultKind.EXACT]
     assert {r.engine for r in results} == {"fast-cf"}
+
+
+def test_auto_runs_each_engine_on_its_own_default_device(monkeypatch):
+    """On a CUDA machine fast-cf defaults to CUDA and information-flow to the CPU (its
+    CUDA path is not measured yet): auto keeps each engine's default unless asked."""
+    from matteditor.engines.fast_cf import FastClosedFormEngine
+    from matteditor.engines.information_flow import InformationFlowEngine
+
+    monkeypatch.setattr(FastClosedFormEngine, "devices", classmethod(lambda c: ("cuda", "cpu")))
+    monkeypatch.setattr(InformationFlowEngine, "devices", classmethod(lambda c: ("cpu", "cuda")))
+    image, _, _ = band_case()
+    auto = create_engine("auto")
+    assert auto.device == "cuda"
+    auto.set_image(image)
+    assert auto.session("information-flow").device == "cpu"
+    asked = create_engine("auto", "cpu")          # another device asked for: every engine
+    asked.set_image(image)
+    assert asked.session("fast-cf").device == "cpu"

@@ -312,3 +312,35 @@ def test_unreached_share_tells_a_band_from_scribbles():
     share = unreached_share(scribbles, 20)
     assert 0.5 < share < 1.0
     assert unreached_share(np.zeros((10, 10), np.uint8), 20) == 0.0    # nothing unknown
+
+
+@pytest.mark.parametrize("changes", [dict(), dict(cm_weight=1.0), dict(local_weight=2.0)])
+def test_matrix_free_path_gives_the_factorized_paths_matte(changes):
+    """The torch path (CUDA's; forced here on the CPU) solves the same system."""
+    from dataclasses import replace
+
+    image, trimap = two_groups_case()
+    base = InfoFlowSettings(rtol=1e-9, max_iterations=2000, **changes)
+    answers = []
+    for method in ("direct", "iterative"):
+        session = InfoFlowSession(replace(base, method=method))
+        session.set_image(image)
+        answers.append(session.solve(trimap))
+    assert np.abs(answers[0] - answers[1])[trimap == 128].max() < 1e-5
+    assert np.all(answers[1][trimap == 255] == 1) and np.all(answers[1][trimap == 0] == 0)
+
+
+def test_without_cholmod_the_matrix_free_path_takes_over(monkeypatch):
+    from matteditor.solvers import cholmod
+    from matteditor.solvers.infoflow import matrix_free
+
+    image, trimap, truth = ramp_case()
+    used = []
+    solve = matrix_free.solve_tile_matrix_free
+    monkeypatch.setattr(matrix_free, "solve_tile_matrix_free",
+                        lambda *a, **k: used.append(1) or solve(*a, **k))
+    monkeypatch.setattr(cholmod, "available", lambda: False)
+    session = InfoFlowSession()
+    session.set_image(image)
+    alpha = session.solve(trimap)
+    assert used and np.abs(alpha - truth)[trimap == 128].mean() < 0.02

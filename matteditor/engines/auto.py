@@ -55,14 +55,16 @@ class AutoEngine(Engine):
         return self._asked[1]
 
     def session(self, name: str) -> Engine:
-        """The session of engine ``name`` on this photo (made on first use, on this
-        engine's device where it can use it, else on its own best)."""
+        """The session of engine ``name`` on this photo (made on first use): on that
+        engine's own default device, unless this one was made for another device and
+        that engine can use it."""
         from . import create_engine, engine_class
 
         engine = self._sessions.get(name)
         if engine is None:
             devices = engine_class(name).devices()
-            device = self.device if self.device in devices else devices[0]
+            asked = self.device != type(self).devices()[0]
+            device = self.device if asked and self.device in devices else devices[0]
             engine = self._sessions[name] = create_engine(name, device, self.options)
         if engine.image is not self._image:
             engine.set_image(self._image)

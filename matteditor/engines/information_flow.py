@@ -27,7 +27,16 @@ class InformationFlowEngine(Engine):
     def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(),
                  settings: InfoFlowSettings = InfoFlowSettings()) -> None:
         super().__init__(device, options)
-        self.session = InfoFlowSession(settings, local_margin=options.local_margin)
+        self.session = InfoFlowSession(settings, local_margin=options.local_margin,
+                                       device=device)
+
+    @classmethod
+    def devices(cls) -> tuple[str, ...]:
+        """The CPU first (the factorized path, measured), CUDA where there is one (the
+        matrix-free torch path: selectable, not the default until measured on a GPU)."""
+        import torch
+
+        return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
 
     def _set_image(self, image: np.ndarray) -> None:
         self.session.set_image(image)

@@ -107,8 +107,23 @@ def _valid_windows(layout: BlockLayout, r: int) -> torch.Tensor:
     return (ok_y.unsqueeze(2) * ok_x.unsqueeze(1)).unsqueeze(1)
 
 
+@dataclass(frozen=True)
+class ExtraTerms:
+    """Terms another energy adds to the Laplacian's system on the pixels solved
+    (numbered in raster order of ``Problem.solve``): A + diag(``diagonal``) + S,
+    b + ``rhs``; ``product`` applies S to a float64 torch vector on the solve's device
+    (None: no S) and ``product_diagonal`` is S's diagonal (for the preconditioner).
+    Information-flow's non-local flows reach the matrix-free solver this way."""
+
+    diagonal: np.ndarray
+    rhs: np.ndarray
+    product: Callable[[torch.Tensor], torch.Tensor] | None = None
+    product_diagonal: np.ndarray | None = None
+
+
 def solve_level(problem: Problem, x0: np.ndarray, settings: CFSettings, rtol: float,
-                device: torch.device, hook: Hook) -> np.ndarray:
+                device: torch.device, hook: Hook, extra: ExtraTerms | None = None
+                ) -> np.ndarray:
     """Solve one level; returns float32 H x W alpha (fixed values kept, solution clipped to [0, 1])."""
     r = settings.radius
     dtype = getattr(torch, settings.dtype)
@@ -137,6 +152,11 @@ def solve_level(problem: Problem, x0: np.ndarray, settings: CFSettings, rtol: fl
         layout.scatter_interior(canvas, v)
         return lap.matvec(layout.gather_padded(canvas)) * mask
 
+    if extra is not None:
+        apply_a, rhs, diag = _with_extra(extra, layout, problem.solve, apply_a, rhs, diag,
+                                         mask, dtype)
+        m_inv = torch.where(mask > 0, 1.0 / torch.clamp(diag, min=1e-12), torch.zeros_like(diag))
+
     log_target = math.log(rtol)
 
     def on_iteration(it: int, rel: float) -> None:
@@ -157,6 +177,38 @@ def solve_level(problem: Problem, x0: np.ndarray, settings: CFSettings, rtol: fl
               result.iterations, result.relative_residual)
     x = torch.clamp(result.x, 0.0, 1.0) * mask
     return layout.add_blocks(fixed, x).astype(np.float32)
+
+
+def _with_extra(extra: ExtraTerms, layout: BlockLayout, solve: np.ndarray, apply_a, rhs, diag,
+                mask: torch.Tensor, dtype: torch.dtype):
+    """``apply_a``, ``rhs`` and the diagonal with ``extra`` added (vectors of the solved
+    pixels are moved to and from the blocks through a canvas)."""
+    ys, xs = (torch.from_numpy(a).to(layout.device) + layout.halo for a in np.nonzero(solve))
+    canvas = layout.new_canvas(dtype)
+
+    def to_blocks(u: torch.Tensor) -> torch.Tensor:
+        canvas[ys, xs] = u
+        return layout.gather_interior(canvas).clone()
+
+    def from_blocks(v: torch.Tensor) -> torch.Tensor:
+        layout.scatter_interior(canvas, v)
+        return canvas[ys, xs]
+
+    point = torch.from_numpy(extra.diagonal).to(layout.device, dtype)
+    product = extra.product
+
+    def apply(v: torch.Tensor) -> torch.Tensor:
+        u = from_blocks(v)
+        out = point * u
+        if product is not None:
+            out = out + product(u)
+        return apply_a(v) + to_blocks(out) * mask
+
+    rhs = rhs + to_blocks(torch.from_numpy(extra.rhs).to(layout.device, dtype)) * mask
+    full = point
+    if extra.product_diagonal is not None:
+        full = point + torch.from_numpy(extra.product_diagonal).to(layout.device, dtype)
+    return apply, rhs, diag + to_blocks(full) * mask
 
 
 def uses_direct(settings: CFSettings, device: torch.device | str) -> bool:

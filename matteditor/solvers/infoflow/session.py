@@ -44,7 +44,7 @@ class InfoFlowReport:
     tiles: int
     solved_tiles: int
     solved_pixels: int
-    iterations: int               # CG iterations, summed over the solved tiles
+    iterations: int               # CG iterations of the factorized path (0: matrix-free)
     transparency_score: float
     known_to_unknown: bool        # whether that flow was used (transparency test)
     trimmed_pixels: int
@@ -90,14 +90,16 @@ class InfoFlowSession:
     """
 
     def __init__(self, settings: InfoFlowSettings = InfoFlowSettings(), tiled: bool = True,
-                 local_margin: int | None = None) -> None:
+                 local_margin: int | None = None, device: str = "cpu") -> None:
         """``tiled``: solve each group of unknown pixels on its own (False: all in one
-        system, neighbours then searched across groups; for tests and measurements)."""
+        system, neighbours then searched across groups; for tests and measurements).
+        ``device``: where the matrix-free path runs (see ``InfoFlowSettings.method``)."""
         if local_margin is not None and local_margin < 0:
             raise ValueError(f"local_margin must be >= 0, got {local_margin}")
         self.settings = settings
         self.tiled = tiled
         self.local_margin = local_margin
+        self.device = device
         self._image: np.ndarray | None = None
         self._work: _ImageWork | None = None
         self.image_builds = 0          # how many times image-only work was done
@@ -251,6 +253,15 @@ class InfoFlowSession:
             done += size
         return iterations
 
+    def _matrix_free(self) -> bool:
+        """Whether tiles are solved by the matrix-free torch path (``settings.method``)."""
+        method = self.settings.method
+        if method == "auto":
+            from .. import cholmod
+
+            return self.device != "cpu" or not cholmod.available()
+        return method == "iterative"
+
     def _trim(self, trimap: np.ndarray) -> np.ndarray | None:
         """float32 H x W trimming targets (NaN: none), from the enabled trimmings; None
         when both are off (no 48 MB array of NaN on 12 MP)."""
@@ -296,14 +307,21 @@ class InfoFlowSession:
                                      np.concatenate([xs, kx]) + box.x0)
         pixels = TilePixels(np.ascontiguousarray(picked[:, :3]), np.ascontiguousarray(picked[:, 3:]),
                             (tri[ky, kx] == FOREGROUND).astype(np.float64), len(ys))
-        system = build_tile_system(self._image[rows, cols], alpha[rows, cols], unknown, pixels,
-                                   (np.full(len(ys), np.nan) if soft is None
-                                    else soft[rows, cols][ys, xs].astype(np.float64)), s, use_ku,
-                                   lambda f: hook(0.4 * f))
-        del picked, pixels          # ~60 MB on a 1 M pixel band, not held through the factor
+        targets = (np.full(len(ys), np.nan) if soft is None
+                   else soft[rows, cols][ys, xs].astype(np.float64))
         x0 = alpha[rows, cols][ys, xs] if warm else None
-        x, iterations = solve_tile(system, ys, xs, tri.shape, s, lambda f: hook(0.4 + 0.6 * f),
-                                   x0)
+        if self._matrix_free():
+            from .matrix_free import solve_tile_matrix_free   # loads torch
+
+            x = solve_tile_matrix_free(self._image[rows, cols], alpha[rows, cols], unknown,
+                                       pixels, targets, s, use_ku, self.device, hook, x0)
+            iterations = 0
+        else:
+            system = build_tile_system(self._image[rows, cols], alpha[rows, cols], unknown,
+                                       pixels, targets, s, use_ku, lambda f: hook(0.4 * f))
+            del picked, pixels      # ~60 MB on a 1 M pixel band, not held through the factor
+            x, iterations = solve_tile(system, ys, xs, tri.shape, s,
+                                       lambda f: hook(0.4 + 0.6 * f), x0)
         if not np.all(np.isfinite(x)):
             raise EngineError("information-flow matting did not converge on this trimap; "
                               "try widening the known regions or another engine")

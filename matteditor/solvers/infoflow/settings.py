@@ -12,6 +12,9 @@ import math
 from dataclasses import dataclass, fields
 
 
+METHODS = ("auto", "direct", "iterative")
+
+
 @dataclass(frozen=True)
 class InfoFlowSettings:
     """Weights and neighbourhood sizes of the information-flow energy.
@@ -76,6 +79,10 @@ class InfoFlowSettings:
     #: 3e-4; 17.47, 154.24, 18.67, 12.53 at 1e-3)
     rtol: float = 3e-4
     max_iterations: int = 200
+    #: how each tile's system is solved: "direct" (CG preconditioned by a CHOLMOD factor,
+    #: on the CPU), "iterative" (matrix-free, in torch: :mod:`.matrix_free`) or "auto"
+    #: (direct on the CPU, iterative on CUDA or where CHOLMOD is missing)
+    method: str = "auto"
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -94,6 +101,8 @@ class InfoFlowSettings:
             raise ValueError("epsilon and lle_regularizer must be > 0")
         if self.transparency_threshold > 1:
             raise ValueError("transparency_threshold must be in [0, 1]")
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not 0 < self.rtol < 1:
             raise ValueError(f"rtol must be in (0, 1), got {self.rtol}")
         if self.search_margin < 2 * self.radius:

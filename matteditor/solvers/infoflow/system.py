@@ -66,6 +66,70 @@ class TileSystem:
     exact: bool
 
 
+@dataclass(frozen=True)
+class Flows:
+    """The terms of one tile's energy besides the local flow: x^T S x with
+    S = w_CM M^T M + L_UU (the non-local flows), plus pointwise terms
+    sum ``point`` x^2, and their share ``rhs`` of the right-hand side."""
+
+    rhs: np.ndarray                                 # float64 n
+    point: np.ndarray                               # float64 n: known-to-unknown, trimming
+    cm: tuple[sp.csr_matrix, float] | None          # (M, w_CM)
+    cm_diagonal: np.ndarray                         # float64 n: diag(w_CM M^T M)
+    uu_upper: sp.csr_matrix | None                  # upper triangle of the weighted L_UU
+
+    def products(self) -> list[Callable[[np.ndarray], np.ndarray]]:
+        """x -> (term) x for each non-local term (numpy)."""
+        out = []
+        if self.cm is not None:
+            m, w = self.cm
+            mt = m.T      # a CSC view, not a copy (~260 MB less for a 1 M pixel band)
+            out.append(lambda x: w * (mt @ (m @ x)))
+        if self.uu_upper is not None:
+            out.append(_symmetric_product(self.uu_upper))
+        return out
+
+    def s_diagonal(self) -> np.ndarray:
+        uu = self.uu_upper.diagonal() if self.uu_upper is not None else 0.0
+        return self.cm_diagonal + uu
+
+
+def tile_flows(pixels: TilePixels, soft: np.ndarray, settings: InfoFlowSettings, use_ku: bool,
+               hook: Callable[[float], None]) -> Flows:
+    """The colour-mixture, intra-unknown and known-to-unknown flows and the trimming
+    targets of one tile (arguments as :func:`build_tile_system`'s)."""
+    s = settings
+    n = pixels.n
+    rhs = np.zeros(n)
+    cm, cm_diagonal, uu_upper = None, np.zeros(n), None
+    if s.cm_weight > 0:
+        m, c = colour_mixture(pixels, s.cm_neighbours, s.lle_regularizer, s.search_eps)
+        w = s.cm_weight
+        cm = (m, w)
+        rhs += w * (m.T @ c)
+        cm_diagonal = w * np.asarray(m.multiply(m).sum(axis=0)).ravel()
+    hook(0.5)
+    if s.uu_weight > 0:
+        luu = intra_unknown(pixels, s.uu_neighbours, s.uu_position_scale, s.search_eps)
+        luu.data *= s.uu_weight
+        uu_upper = sp.triu(luu, format="csr")
+        del luu
+    hook(0.75)
+    point = np.zeros(n)            # pointwise (diagonal) terms
+    if use_ku and s.ku_weight > 0:
+        ku = known_to_unknown(pixels, s.ku_neighbours, s.ku_position_scale, s.lle_regularizer,
+                              s.search_eps)
+        if ku is not None:
+            estimate, confidence = ku
+            point += s.ku_weight * confidence
+            rhs += s.ku_weight * confidence * estimate
+    trimmed = np.isfinite(soft)
+    point[trimmed] += s.trim_weight
+    rhs[trimmed] += s.trim_weight * soft[trimmed]
+    hook(1.0)
+    return Flows(rhs, point, cm, cm_diagonal, uu_upper)
+
+
 def build_tile_system(image: np.ndarray, fixed: np.ndarray, unknown: np.ndarray,
                       pixels: TilePixels, soft: np.ndarray, settings: InfoFlowSettings,
                       use_ku: bool, hook: Callable[[float], None]) -> TileSystem:
@@ -84,12 +148,7 @@ def build_tile_system(image: np.ndarray, fixed: np.ndarray, unknown: np.ndarray,
     """
     s = settings
     n = pixels.n
-    # A x = P x + sum(terms) x - extra * x: the non-local flows enter P by a share of their
-    # diagonal (``extra``), which the apply takes back out
-    terms: list[Callable[[np.ndarray], np.ndarray]] = []
-    rhs = np.zeros(n)
-    extra = np.zeros(n)
-    local = None
+    local, rhs = None, np.zeros(n)
     if s.local_weight > 0:
         system = build_system(image, fixed, unknown, s.epsilon, s.radius)
         local = system.matrix.tocsr()
@@ -98,32 +157,15 @@ def build_tile_system(image: np.ndarray, fixed: np.ndarray, unknown: np.ndarray,
         rhs += s.local_weight * system.rhs
         del system
     hook(0.2)
-    if s.cm_weight > 0:
-        m, c = colour_mixture(pixels, s.cm_neighbours, s.lle_regularizer, s.search_eps)
-        mt = m.T          # a CSC view, not a copy (~260 MB less for a 1 M pixel band)
-        w = s.cm_weight
-        terms.append(lambda x: w * (mt @ (m @ x)))
-        rhs += w * (mt @ c)
-        extra += _CM_DIAGONAL_SHARE * w * np.asarray(m.multiply(m).sum(axis=0)).ravel()
-    hook(0.6)
-    if s.uu_weight > 0:
-        luu = intra_unknown(pixels, s.uu_neighbours, s.uu_position_scale, s.search_eps)
-        luu.data *= s.uu_weight
-        extra += luu.diagonal()
-        terms.append(_symmetric_product(sp.triu(luu, format="csr")))
-        del luu
-    hook(0.8)
-    point = np.zeros(n)            # pointwise (diagonal) terms
-    if use_ku and s.ku_weight > 0:
-        ku = known_to_unknown(pixels, s.ku_neighbours, s.ku_position_scale, s.lle_regularizer,
-                              s.search_eps)
-        if ku is not None:
-            estimate, confidence = ku
-            point += s.ku_weight * confidence
-            rhs += s.ku_weight * confidence * estimate
-    trimmed = np.isfinite(soft)
-    point[trimmed] += s.trim_weight
-    rhs[trimmed] += s.trim_weight * soft[trimmed]
+    flows = tile_flows(pixels, soft, s, use_ku, lambda f: hook(0.2 + 0.8 * f))
+    rhs += flows.rhs
+    terms = flows.products()
+    # A x = P x + sum(terms) x - extra * x: the non-local flows enter P by a share of their
+    # diagonal (``extra``), which the apply takes back out
+    extra = _CM_DIAGONAL_SHARE * flows.cm_diagonal
+    if flows.uu_upper is not None:
+        extra = extra + flows.uu_upper.diagonal()
+    point = flows.point
     diagonal = point + extra
     if local is not None:
         local.setdiag(local.diagonal() + diagonal)      # P, in place (the diagonal is stored)
@@ -131,7 +173,6 @@ def build_tile_system(image: np.ndarray, fixed: np.ndarray, unknown: np.ndarray,
         base, correction = _symmetric_product(local), extra
     else:
         base, correction = (lambda x: point * x), np.zeros(n)
-    hook(1.0)
 
     def apply(x: np.ndarray) -> np.ndarray:
         out = base(x)
