@@ -29,6 +29,7 @@ from .commands import AdjustCommand, commit, commit_existing
 from .failures import FailureNotifier
 from .files import FileController
 from .help_dialog import ShortcutsDialog
+from .keys import PanelKeys
 from .recovery import RecoveryStore
 from .render import ViewRenderer
 from .selection import QuickSelectTool
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self._connect()
+        PanelKeys(self, self.canvas.setFocus).install(self.panel)
         self._apply_session(prefs.load_session_settings(self.qs))
         prefs.restore_window(self.qs, self, self.panel.band_spin, self._remembered_checks())
         self._autosave = QTimer(self)
