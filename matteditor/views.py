@@ -56,6 +56,21 @@ _TITLES = {
     ViewMode.SPLIT: "Before / after",
     ViewMode.EDGE: "Edge band",
 }
+
+
+def view_note(mode: ViewMode, has_matte: bool, has_background: bool) -> str:
+    """What the status bar should say about view ``mode`` when it does not show what its
+    name promises ("": it does): no matte yet, or view 5 without a background image."""
+    if not has_matte and mode is not ViewMode.OVERLAY:
+        shows = "the trimap" if mode in (ViewMode.ALPHA, ViewMode.EDGE) else "the photo"
+        return (f"No matte yet, so view {int(mode)} ({mode.title}) shows {shows}: paint "
+                "foreground (F) and background (B), or drag a box with Quick select (Q)")
+    if mode is ViewMode.IMAGE and not has_background:
+        return ("No background image yet, so the cutout is shown on the checkerboard: "
+                "choose one with View ▸ Background image… (Ctrl+Shift+B)")
+    return ""
+
+
 EDGE_BAND = 8.0   # px each side of the soft edge shown by the edge view
 
 

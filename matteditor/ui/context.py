@@ -40,6 +40,12 @@ class EditorContext(Protocol):
 
     def session_settings(self) -> SessionSettings: ...
 
+    def new_photo_settings(self) -> SessionSettings:
+        """The settings a newly opened photo starts with (photo view, default engine)."""
+
+    def update_view_note(self) -> None:
+        """Say in the status bar what the view shows when that is not what its name says."""
+
     def show_status(self, text: str) -> None: ...
 
     def show_progress(self, fraction: float, message: str) -> None: ...

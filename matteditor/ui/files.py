@@ -7,22 +7,17 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
-from .. import compositing
 from ..document import Document
-from ..errors import ExportError, MatteError
+from ..errors import MatteError
 from ..imageio import load_image, load_mask, load_trimap
 from ..project import (PROJECT_SUFFIX, Project, load_project, photo_outside_folder,
                        save_project)
 from . import settings as prefs
 from .commands import commit_existing
 from .context import EditorContext
-from .export_dialog import ExportDialog, ExportKind, ExportOptions
-from .exporter import Exporter
-from ..compositing import to_uint8
-from .qimage import rgba8_to_qimage
+from .export_commands import ExportCommands
 from ..views import ViewMode
 
 
@@ -33,13 +28,11 @@ OPEN_FILTER = f"Photos and projects (*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.web
               f"{IMAGE_FILTER};;Projects (*{PROJECT_SUFFIX})"
 
 
-class FileController:
+class FileController(ExportCommands):
     def __init__(self, window: EditorContext) -> None:
         self.w = window
         self.project_path: Path | None = None
-        self.exporter = Exporter(window)
-        self.exporter.finished.connect(self._export_done)
-        self.last_export: tuple[ExportOptions, MatteError | None] | None = None
+        self._init_export()
 
     def _error(self, title: str, error: Exception) -> None:
         log.info("%s: %s", title, error)
@@ -83,9 +76,12 @@ class FileController:
             return False
         QApplication.restoreOverrideCursor()
         self.project_path = None
-        self.w.set_document(document)
+        self.w.set_document(document, self.w.new_photo_settings())
         self._remember(path)
-        self.w.show_status(f"Opened {path.name}")
+        w, h = document.size
+        self.w.show_status(f"Opened {path.name} ({w} × {h}), view 1 (the photo with the "
+                           "trimap): paint foreground (F) and background (B), or drag a box "
+                           "with Quick select (Q)")
         if trimap_error is not None:
             self._error(f"Opened {path.name} without its trimap", trimap_error)
         return True
@@ -306,95 +302,5 @@ class FileController:
         self.w.set_view_mode(ViewMode.IMAGE)
         if self.w.renderer is not None:
             self.w.renderer.refresh()
-        return True
-
-    # -- export ------------------------------------------------------------------------------------
-    def export_dialog(self) -> None:
-        doc = self.w.document
-        if doc is None:
-            return
-        dialog = self.make_export_dialog()
-        accepted = dialog.exec()
-        self._refocus()
-        if accepted:
-            self.export_to(dialog.options())
-
-    def _not_ready(self, kind: ExportKind) -> str | None:
-        """Why the matte on screen cannot be exported as ``kind`` yet (None: it can).
-
-        A reduced-resolution preview is not exported, and foreground colours
-        are never estimated here on the UI thread: the solver brings both, and
-        is asked to when it is idle.
-        """
-        doc, solver = self.w.document, self.w.solver
-        if doc is None or doc.alpha is None or kind is ExportKind.TRIMAP:
-            return None  # export_pixels says so when there is no matte at all
-        if solver.showing_preview:
-            problem = "the matte on screen is a reduced-resolution preview"
-        elif kind is ExportKind.CUTOUT and doc.foreground is None:
-            problem = "the foreground colours are not estimated yet"
-        else:
-            return None
-        if not solver.busy and not solver.request():
-            return f"{problem}; update the matte (Ctrl+R) first"
-        return (f"{problem}; the full-resolution matte is being computed, export again "
-                "when the status bar says it is up to date")
-
-    def make_export_dialog(self) -> ExportDialog:
-        """The export dialog set up as the last export was: folder, kind and depth."""
-        qs = self.w.qs
-        folder = qs.value("files/export_folder")
-        kind = next((k for k in ExportKind if k.suffix == qs.value("files/export_kind")),
-                    ExportKind.CUTOUT)
-        bits = 16 if str(qs.value("files/export_bits", "8")) == "16" else 8
-        return ExportDialog(self.w.document, Path(folder) if folder else None, self.w,
-                            kind=kind, bits=bits)
-
-    def export_to(self, options: ExportOptions) -> bool:
-        """Start writing an export on the export thread; False (with a message) if there is
-        nothing to export.  The status bar, or a dialog on failure, tells when it is done."""
-        doc, renderer = self.w.document, self.w.renderer
-        if doc is None or renderer is None:
-            return False
-        problem = self._not_ready(options.kind)
-        if problem is not None:
-            self._error("Not ready to export", ExportError(problem))
-            return False
-        try:
-            self.exporter.start(doc, renderer.compositor, renderer.settings, options)
-        except MatteError as e:
-            self._error("Export failed", e)
-            return False
-        self.w.show_status(f"Exporting {options.path.name}…")
-        return True
-
-    @property
-    def exporting(self) -> bool:
-        return self.exporter.busy
-
-    def _export_done(self, options: ExportOptions, error: MatteError | None) -> None:
-        self.last_export = (options, error)
-        if error is not None:
-            self._error("Export failed", error)
-            return
-        self.w.qs.setValue("files/export_folder", str(options.path.parent))
-        self.w.qs.setValue("files/export_kind", options.kind.suffix)
-        if options.kind is not ExportKind.TRIMAP:  # (always 8 bits)
-            self.w.qs.setValue("files/export_bits", options.bits)
-        self.w.show_status(f"Exported {options.path}")
-
-    def copy_cutout(self) -> bool:
-        doc = self.w.document
-        if doc is None or doc.alpha is None:
-            self.w.show_status("No matte to copy yet")
-            return False
-        problem = self._not_ready(ExportKind.CUTOUT_RAW)  # a preview is not copied either
-        if problem is not None:
-            self.w.show_status(f"Not copied: {problem}")
-            return False
-        matte = doc.matte()
-        fg = matte.colors if matte.colors is not None else doc.image
-        rgba = to_uint8(compositing.cutout_rgba(fg, matte.alpha))
-        QGuiApplication.clipboard().setImage(rgba8_to_qimage(rgba))
-        self.w.show_status("Cutout copied to the clipboard")
+        self.w.update_view_note()   # view 5 may have been on already, saying there was none
         return True

@@ -8,14 +8,14 @@ in :mod:`matteditor.ui.files`.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QCheckBox, QDockWidget, QLabel, QMainWindow, QProgressBar,
-                               QPushButton, QScrollArea)
+from PySide6.QtWidgets import QCheckBox, QDockWidget, QMainWindow, QScrollArea
 
-from ..document import Document
+from ..document import Change, ChangeKind, Document
 from ..edges import EdgeAdjustments
 from ..engines import available_engines, default_engine_name
 from ..live import EngineFactory, registry_factory
@@ -35,7 +35,7 @@ from .render import ViewRenderer
 from .selection import QuickSelectTool
 from .side_panel import SidePanel
 from .solve import SolveController
-from .theme import icon
+from .status import StatusArea
 from ..tools import Tool, grow_brush, shrink_brush
 from ..views import ViewMode, ViewSettings
 
@@ -171,19 +171,9 @@ class MainWindow(QMainWindow):
                             [self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100]])
 
     def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.size_label = QLabel("")
-        self.zoom_label = QLabel("")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setMaximumWidth(180)
-        self.progress.setTextVisible(False)
-        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
-        self.cancel_button.clicked.connect(self.cancel_work)
-        for w in (self.progress, self.cancel_button):
-            w.hide()
-        for w in (self.progress, self.cancel_button, self.size_label, self.zoom_label):
-            sb.addPermanentWidget(w)
+        self.status = StatusArea(self, self.cancel_work)
+        self.size_label, self.zoom_label = self.status.size_label, self.status.zoom_label
+        self.progress, self.cancel_button = self.status.progress, self.status.cancel_button
 
     def _connect(self) -> None:
         c, p, s = self.canvas, self.panel, self.solver
@@ -221,6 +211,12 @@ class MainWindow(QMainWindow):
                                brush_size=self.canvas.brush_size,
                                background_color=v.background_color, split=v.split)
 
+    def new_photo_settings(self) -> SessionSettings:
+        """The settings a newly opened photo starts with: the brush, opacities and colours
+        as they are, but the photo view and the default engine (the last photo's view 2 or
+        engine would show a new one as a gray rectangle, or solve it with an odd engine)."""
+        return replace(self.session_settings(), engine="", view=int(ViewMode.OVERLAY))
+
     def _apply_session(self, s: SessionSettings) -> None:
         engine = s.engine if s.engine in available_engines() else default_engine_name()
         self.solver.engine = engine
@@ -233,6 +229,8 @@ class MainWindow(QMainWindow):
 
     # -- document ------------------------------------------------------------------------
     def set_document(self, document: Document | None, settings: SessionSettings | None = None) -> None:
+        if self.document is not None:
+            self.document.unsubscribe(self._on_document_change)
         if self.renderer is not None:
             self.renderer.detach()
             self.renderer.deleteLater()  # frees its buffers (a 12 MP view is ~100 MB)
@@ -249,12 +247,18 @@ class MainWindow(QMainWindow):
         self.solver.set_document(document)
         self.quick.set_document(document)
         if document is not None:
+            document.subscribe(self._on_document_change)
             w, h = document.size
             self.size_label.setText(f"{w} × {h} px")
             name = document.path.name if document.path else "untitled"
             self.setWindowTitle(f"{name}[*] — matteditor")
         self._update_actions()
+        self.update_view_note()
         self.canvas.setFocus()
+
+    def _on_document_change(self, change: Change) -> None:
+        if change.kind is ChangeKind.ALPHA:
+            self.update_view_note()
 
     def _update_actions(self) -> None:
         has = self.document is not None
@@ -307,10 +311,7 @@ class MainWindow(QMainWindow):
         self.views[settings.mode].setChecked(True)
         if self.renderer is not None:
             self.renderer.set_settings(settings)
-            if settings.mode is ViewMode.IMAGE and self.renderer.compositor.background is None:
-                self.show_status("No background image yet, so the cutout is shown on the "
-                                 "checkerboard: choose one with View ▸ Background image… "
-                                 "(Ctrl+Shift+B)")
+        self.update_view_note()
         self.canvas.update()
 
     def _brush_bigger(self) -> None:
@@ -326,14 +327,18 @@ class MainWindow(QMainWindow):
 
     # -- solver feedback ------------------------------------------------------------------
     def update_busy(self) -> None:
-        busy = self.solver.busy or self.quick.busy
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        if busy:
-            self.progress.setValue(0)
+        self.status.set_busy(self.solver.busy or self.quick.busy)
 
     def show_status(self, text: str) -> None:
-        self.statusBar().showMessage(text)
+        self.status.show(text)
+
+    def update_view_note(self) -> None:
+        """Say what the view shows when it is not what its name promises (no matte yet,
+        no background image), and stop saying it as soon as that is over."""
+        r = self.renderer
+        self.status.update_note(r.settings.mode if r else None,
+                                r is not None and r.document.alpha is not None,
+                                r is not None and r.compositor.background is not None)
 
     def focus_canvas(self) -> None:
         self.activateWindow()
@@ -349,8 +354,7 @@ class MainWindow(QMainWindow):
         return self.panel.auto_refine_check.isChecked()
 
     def show_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        self.statusBar().showMessage(message)
+        self.status.show_progress(fraction, message)
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)

@@ -151,6 +151,9 @@ class SolveController(RequestController):
             self.status.emit("Preview matte (full resolution on its way)")
         elif result.kind is ResultKind.LOCAL:
             self.status.emit("Matte around the stroke (the whole band on its way)")
+        elif result.kind is ResultKind.EXACT and req.live.foreground:
+            self.status.emit(f"Matte up to date ({self._engine_text(req, result)}); "
+                             "estimating the foreground colours for the cutout…")
         elif result.kind is ResultKind.EXACT:
             self.status.emit(f"Matte up to date ({self._engine_text(req, result)})")
         else:
