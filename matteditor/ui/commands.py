@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import fields
 from typing import Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -57,26 +59,45 @@ def commit_existing(document: Document, stack: QUndoStack,
     return command
 
 
+#: changes of one edge control closer together than this are one gesture (an arrow
+#: held down, the wheel, a slider dragged) and so one undo step
+MERGE_SECONDS = 1.0
+
+
+def changed_controls(before: EdgeAdjustments, after: EdgeAdjustments) -> frozenset[str]:
+    """The names of the edge controls that differ between ``before`` and ``after``."""
+    return frozenset(f.name for f in fields(EdgeAdjustments)
+                     if getattr(before, f.name) != getattr(after, f.name))
+
+
 class AdjustCommand(QUndoCommand):
-    """A change of the edge controls; consecutive changes merge into one step."""
+    """A change of the edge controls: one undo step per control changed.  Changes of the
+    same control in quick succession (one gesture) merge; a change of another control,
+    or of the same one after a pause, is a step of its own."""
 
     ID = 7301
 
     def __init__(self, document: Document, after: EdgeAdjustments,
                  show: Callable[[EdgeAdjustments], None]) -> None:
-        super().__init__("Edge adjustments")
+        self.controls = changed_controls(document.adjustments, after)
+        names = ", ".join(sorted(c.replace("_", " ") for c in self.controls))
+        super().__init__(f"Edges: {names}" if names else "Edge adjustments")
         self.document = document
         self.before = document.adjustments
         self.after = after
         self._show = show       # puts the values in the panel
+        self._last = time.monotonic()
 
     def id(self) -> int:
         return self.ID
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, AdjustCommand) or other.document is not self.document:
+        if not isinstance(other, AdjustCommand) or other.document is not self.document \
+                or other.controls != self.controls or len(self.controls) != 1 \
+                or other._last - self._last > MERGE_SECONDS:
             return False
         self.after = other.after
+        self._last = other._last
         return True
 
     def redo(self) -> None:

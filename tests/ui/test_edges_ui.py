@@ -79,3 +79,41 @@ def test_exports_and_projects_carry_the_adjustments(make_window, qtbot, tmp_path
     loaded = load_project(tmp_path / "p.mattproj")
     assert loaded.adjustments == w.document.adjustments
     assert loaded.adjustments.shift_edge == -60 and loaded.adjustments.decontamination == 0.4
+
+
+def test_each_edge_control_changed_is_its_own_undo_step(make_window, qtbot):
+    w = solved(make_window, qtbot)
+    e = w.panel.edges
+    steps = w.undo_stack.count()
+    e.smooth.setValue(2)
+    e.feather.setValue(1.5)
+    e.contrast.setValue(20)
+    e.shift.setValue(10)
+    e.fill_holes.setChecked(True)
+    e.islands.setValue(50)
+    assert w.undo_stack.count() == steps + 6
+    w.act_undo.trigger()                          # only the islands change is undone
+    assert w.document.adjustments == EdgeAdjustments(smooth=2, feather=1.5, contrast=20,
+                                                     shift_edge=10, fill_holes=True)
+    assert e.islands.value() == 0 and e.shift.value() == 10
+    for _ in range(5):
+        w.act_undo.trigger()
+    assert w.document.adjustments == EdgeAdjustments()
+
+
+def test_the_same_control_changed_again_after_a_pause_is_a_new_step(make_window, qtbot,
+                                                                      monkeypatch):
+    from matteditor.ui import commands
+
+    now = [1000.0]
+    monkeypatch.setattr(commands.time, "monotonic", lambda: now[0])
+    w = solved(make_window, qtbot)
+    steps = w.undo_stack.count()
+    w.panel.edges.feather.setValue(1.0)
+    now[0] += 0.2
+    w.panel.edges.feather.setValue(2.0)           # the same gesture: merged
+    now[0] += 5.0
+    w.panel.edges.feather.setValue(3.0)           # later: a step of its own
+    assert w.undo_stack.count() == steps + 2
+    w.act_undo.trigger()
+    assert w.document.adjustments.feather == 2.0
