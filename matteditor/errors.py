@@ -30,6 +30,11 @@ class WeightsError(EngineError):
     """A weights file is missing, corrupt or does not fit the architecture."""
 
 
+class ModelError(EngineError):
+    """A downloadable model (ViTMatte, ...) is not installed, is damaged, or could not
+    be downloaded or imported; the message names the remedy."""
+
+
 class ProjectError(MatteError):
     """A project file could not be read or written."""
 
@@ -59,3 +64,8 @@ class Failure:
 
     def __repr__(self) -> str:
         return f"Failure({self.message!r})"
+
+
+class ClusterError(MatteError):
+    """A batch on a Dask cluster cannot go on: the scheduler is gone, or no worker is
+    left; the frames already written are kept."""

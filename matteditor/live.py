@@ -7,7 +7,8 @@ request, an engine name) :meth:`LiveMatte.run` yields typed results, each
 tagged with the revision it belongs to, in this order:
 
 1. ``PREVIEW``: a solve of the photo reduced to ~320 px, upsampled edge-aware
-   (large photos only, engines that declare ``preview``);
+   (large photos only; by the engine itself where it declares ``preview``, else, for
+   the networks, by the fast classical engine);
 2. ``LOCAL``: the stroke's surroundings solved at full resolution
    (``local_first`` engines, after an edit), then ``EXACT``: the exact alpha;
 3. ``FOREGROUND``: the decontaminated foreground colours for that alpha.
@@ -28,7 +29,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .engines import Engine, EngineOptions, create_engine
+from .engines import Engine, EngineOptions, create_engine, fallback_engine_name
 from .engines.base import CancelToken, ProgressFn, no_progress
 from .errors import TrimapError
 from .foreground import estimate_foreground
@@ -183,11 +184,13 @@ class LiveMatte:
 
         engine = self.engine(request.engine)
         image, trimap = self._image, request.trimap
-        if (request.preview and engine.capabilities.preview
-                and PreviewSolver.worthwhile(image, self.preview_side)):
+        if request.preview and PreviewSolver.worthwhile(image, self.preview_side):
             # the preview is solved by the engine that will answer (auto's choice for this
-            # trimap at full size: on the reduced photo it might choose another)
-            name = engine.engine_for(trimap)
+            # trimap at full size: on the reduced photo it might choose another); an engine
+            # whose reduced answer would mislead (a network) is previewed by the fast
+            # classical engine, and gives the final answer itself
+            name = (engine.engine_for(trimap) if engine.capabilities.preview
+                    else fallback_engine_name())
             alpha = self._run_preview(request, name, scaled(progress, 0.0, _PREVIEW_END),
                                       cancel)
             if alpha is not None:

@@ -61,3 +61,33 @@ def license_texts_dir() -> Path:
 def project_license() -> Path:
     """The project's own LICENSE (MIT) at the root of a source tree."""
     return Path(__file__).resolve().parent.parent / "LICENSE"
+
+
+#: Environment variable that overrides where downloaded models are kept.
+MODELS_ENV = "MATTEDITOR_MODELS"
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder, without Qt (the command line has no QApplication):
+    ``%LOCALAPPDATA%\\matteditor`` on Windows, ``~/Library/Application Support/matteditor``
+    on macOS, ``$XDG_DATA_HOME/matteditor`` (default ``~/.local/share/matteditor``)
+    elsewhere.  Not created here."""
+    import os
+
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "matteditor"
+
+
+def models_dir() -> Path:
+    """Where downloaded models live: ``$MATTEDITOR_MODELS`` if set, else
+    ``<user data folder>/models`` (:func:`user_data_dir`).  Read on every call, so a
+    test or a studio setting the variable is honoured at once."""
+    import os
+
+    override = os.environ.get(MODELS_ENV)
+    return Path(override).expanduser() if override else user_data_dir() / "models"

@@ -1,4 +1,4 @@
-"""The command line: ``matteditor matte``, ``matteditor engines`` and ``matteditor trimap``.
+"""The command line: ``matteditor matte``, ``engines``, ``trimap``, ``models`` and ``train``.
 
 Errors a user can cause end as one ``matteditor: error: ...`` line on stderr
 and exit status 1 (argparse's usage errors: status 2).  In ``matte`` and
@@ -15,14 +15,14 @@ import sys
 
 from .. import __version__
 from ..errors import MatteError
-from . import engines_cmd, matte, trimap_cmd
+from . import engines_cmd, matte, models_cmd, trimap_cmd
 from ..training import command as train_command  # nn helper: `matteditor train`
 
 PROG = "matteditor"
-SUBCOMMANDS = ("matte", "engines", "trimap", "train")
+SUBCOMMANDS = ("matte", "engines", "trimap", "models", "train")
 # Commands a user runs on photos: any error, even a bug, ends as one line
 # (the traceback is logged, visible with -v).  `train` keeps its tracebacks.
-ONE_LINE_COMMANDS = ("matte", "trimap")
+ONE_LINE_COMMANDS = ("matte", "trimap", "models")
 MAX_MESSAGE = 300
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     matte.add_parser(sub)
     engines_cmd.add_parser(sub)
     trimap_cmd.add_parser(sub)
+    models_cmd.add_parser(sub)
     train_command.add_parser(sub)
     return parser
 

@@ -77,7 +77,7 @@ from .auto import AutoEngine; register(AutoEngine)  # noqa: E402,E702
 def _load_network_engines() -> None:
     # Imported here, not at the top: it pulls in torch, which the classical
     # path does not need.
-    from . import network  # noqa: F401  (registers on import)
+    from . import network, vitmatte  # noqa: F401  (register on import)
 
 
 def all_engines() -> dict[str, type[Engine]]:
@@ -150,7 +150,7 @@ def create_engine(name: str, device: str | None = None,
     """Instantiate engine ``name`` on ``device`` (best available if None)."""
     cls = engine_class(name)
     if not cls.available():
-        raise EngineError(f"engine {name!r} is not available here (missing weights?)")
+        raise EngineError(cls.unavailable_reason())
     devices = cls.devices()
     if device is None:
         device = devices[0]

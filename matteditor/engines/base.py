@@ -107,6 +107,7 @@ class EngineInfo:
     devices: tuple[str, ...]
     capabilities: Capabilities
     note: str = ""     # a caveat shown beside the name (e.g. measured to lose to another)
+    model: str = ""    # the downloadable model it needs (matteditor.models), "" for none
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ class Engine(abc.ABC):
     description: ClassVar[str] = ""
     note: ClassVar[str] = ""
     capabilities: ClassVar[Capabilities] = Capabilities()
+    #: the downloadable model (:mod:`matteditor.models`) the engine needs, "" for none
+    model_name: ClassVar[str] = ""
 
     def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions()) -> None:
         if device not in self.devices():
@@ -154,9 +157,14 @@ class Engine(abc.ABC):
         return True
 
     @classmethod
+    def unavailable_reason(cls) -> str:
+        """Why :meth:`available` is False, and what to do about it (one line)."""
+        return f"engine {cls.name!r} is not available here (missing weights?)"
+
+    @classmethod
     def info(cls) -> EngineInfo:
         return EngineInfo(cls.name, cls.label, cls.description, cls.devices(),
-                          cls.capabilities, cls.note)
+                          cls.capabilities, cls.note, cls.model_name)
 
     # -- the session ---------------------------------------------------------
     def engine_for(self, trimap: np.ndarray) -> str:

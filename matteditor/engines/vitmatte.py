@@ -1,0 +1,90 @@
+"""ViTMatte (Yao et al. 2023), the pretrained trimap-matting network, as an engine.
+
+The network and its pre-processing are transformers' own classes
+(:class:`~matteditor.nn.pretrained.VitMatteRunner`); the weights are the authors',
+downloaded by the user on first use (:mod:`matteditor.models`), never bundled.  Large
+photos are solved in overlapping tiles around the unknown band
+(:class:`.tiled_network.TiledNetworkEngine`), each padded to a multiple of 32, so
+memory follows the tile, not the photo; progress and cancellation work between tiles.
+In the editor the live preview comes from the fast classical engine and ViTMatte gives
+the final answer (:mod:`matteditor.live`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..models import MODELS, installed, missing_message, model_spec, verified_dir
+from ..models.registry import ModelSpec
+from ..nn.pretrained import VitMatteRunner, transformers_available
+from . import register
+from .base import EngineOptions
+from .tiled_network import TiledNetworkEngine
+
+#: Tile side and blended overlap (pixels).  ViTMatte's global-attention blocks see a
+#: whole tile, so a larger tile gives more context; 1024 px is 4096 tokens
+#: (benchmarks/vitmatte.py measures time and memory per tile size).
+TILE, OVERLAP = 1024, 128
+
+
+class _VitMatteEngine(TiledNetworkEngine):
+    """ViTMatte from the installed model :attr:`model_name` (or ``model_dir``)."""
+
+    def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(), *,
+                 model_dir: str | Path | None = None, tile: int = TILE,
+                 overlap: int = OVERLAP) -> None:
+        super().__init__(device, options)
+        folder = Path(model_dir) if model_dir is not None else verified_dir(self.spec())
+        self.runner = VitMatteRunner(folder, device)
+        self.stride = self.runner.stride
+        self.tile, self.overlap = tile, overlap
+
+    @classmethod
+    def spec(cls) -> ModelSpec:
+        return model_spec(cls.model_name)
+
+    @classmethod
+    def available(cls) -> bool:
+        return transformers_available() and installed(cls.spec())
+
+    @classmethod
+    def unavailable_reason(cls) -> str:
+        if not transformers_available():
+            return f"{cls.label} needs the 'transformers' package: pip install transformers"
+        return missing_message(cls.spec())
+
+    @property
+    def half(self) -> bool:
+        return self.runner.half
+
+    def _predict_tile(self, image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
+        return self.runner(image, trimap)
+
+    def _move_to_cpu(self) -> None:
+        self.runner.to_cpu()
+
+
+def _describe(spec: ModelSpec) -> str:
+    return (f"{spec.description}; downloaded on first use ({spec.summary}). "
+            f"{spec.published}")
+
+
+@register
+class VitMatteEngine(_VitMatteEngine):
+    name = "vitmatte"
+    label = MODELS["vitmatte"].label
+    model_name = "vitmatte"
+    description = _describe(MODELS["vitmatte"])
+
+
+@register
+class VitMatteBaseEngine(_VitMatteEngine):
+    name = "vitmatte-base"
+    label = MODELS["vitmatte-base"].label
+    model_name = "vitmatte-base"
+    description = _describe(MODELS["vitmatte-base"])
+
+
+__all__ = ["VitMatteEngine", "VitMatteBaseEngine", "TILE", "OVERLAP"]
