@@ -4,6 +4,12 @@ A file is encoded in memory, written to a temporary file in the target
 folder, fsynced and renamed over the target, so a crash, a full disk or a
 read-only folder never leaves a partial file or damages the previous one.
 Every failure is an :class:`ExportError` naming the path and the reason.
+
+A process killed while writing leaves its temporary file behind (a hidden
+``.<stem>.<8 hex digits>.tmp.<ext>``).  The writer holds an advisory lock
+(``flock``) on it while it writes, which the kernel drops when the process
+dies, so :func:`remove_stale_temporaries` can tell a dead writer's file from
+one being written now by another process, and removes only the former.
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -21,7 +29,21 @@ import numpy as np
 
 from .errors import ExportError
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; temporaries are then removed only by age
+    fcntl = None
+
 PathLike = str | os.PathLike
+#: What :func:`_create_temp` names its files (and nothing a user would name a photo).
+TEMPORARY_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp(\.[^.]*)?$")
+#: Without flock, a temporary file untouched for this long is taken as left behind.
+STALE_AGE_S = 3600
+
+
+def is_temporary(path: PathLike) -> bool:
+    """True for the name of a temporary file of :func:`atomic_write`."""
+    return TEMPORARY_NAME.match(Path(path).name) is not None
 
 
 def _export_fail(path: Path, e: OSError) -> ExportError:
@@ -33,10 +55,11 @@ def _export_fail(path: Path, e: OSError) -> ExportError:
     return ExportError(f"could not write {path}: {reason}")
 
 
-def _create_temp(path: Path) -> Path:
+def _create_temp(path: Path) -> tuple[Path, int]:
     """A new empty file next to ``path`` with the same extension (encoders pick
-    the format by extension).  Created with mode 0o666 minus umask, unlike
-    tempfile.mkstemp's 0o600, so the final file gets normal permissions."""
+    the format by extension), and an open descriptor holding its lock.  Created
+    with mode 0o666 minus umask, unlike tempfile.mkstemp's 0o600, so the final
+    file gets normal permissions."""
     for _ in range(100):
         # The stem is shortened so that the name stays within file-system limits.
         tmp = path.with_name(f".{path.stem[:80]}.{secrets.token_hex(4)}.tmp{path.suffix[:16]}")
@@ -45,9 +68,50 @@ def _create_temp(path: Path) -> Path:
                          0o666)
         except FileExistsError:
             continue
-        os.close(fd)
-        return tmp
+        if fcntl is not None:
+            with contextlib.suppress(OSError):  # a file system without locks: age decides
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return tmp, fd
     raise FileExistsError(errno.EEXIST, "could not find a free temporary file name")
+
+
+def _abandoned(path: Path) -> bool:
+    """True if no live process is writing the temporary file ``path``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return False
+    try:
+        if fcntl is None:
+            return time.time() - os.fstat(fd).st_mtime > STALE_AGE_S
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # its writer holds the lock: it is alive
+        except OSError:  # no locks on this file system: fall back on the age
+            return time.time() - os.fstat(fd).st_mtime > STALE_AGE_S
+        return True
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(folder: PathLike) -> int:
+    """Delete the temporary files that killed writers left in ``folder``, never one
+    that a running process is writing; returns how many were removed."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if is_temporary(entry.name) and entry.is_file(follow_symlinks=False) \
+                and _abandoned(Path(entry.path)):
+            try:
+                os.remove(entry.path)
+            except OSError:
+                continue
+            removed += 1
+    return removed
 
 
 def _fsync(path: Path) -> None:
@@ -89,7 +153,7 @@ def atomic_write(path: PathLike) -> Iterator[Path]:
     if path.is_dir():
         raise ExportError(f"could not write {path}: a folder of that name exists")
     try:
-        tmp = _create_temp(path)
+        tmp, lock = _create_temp(path)
     except OSError as e:
         raise _export_fail(path, e) from e
     try:
@@ -105,6 +169,8 @@ def atomic_write(path: PathLike) -> Iterator[Path]:
         if isinstance(e, OSError):
             raise _export_fail(path, e) from e
         raise
+    finally:
+        os.close(lock)
     _fsync_dir(path.parent)
 
 

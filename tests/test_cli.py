@@ -291,7 +291,7 @@ def test_running_out_of_memory_is_one_error_line(photo, tmp_path, capsys, monkey
     def no_memory(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(matte_cmd, "load_image", no_memory)
+    monkeypatch.setattr(matte_cmd, "load_image_rgba", no_memory)
     assert run_cli(["matte", str(photo), "-o", str(tmp_path / "o.png"), "-q"]) == 1
     assert "not enough memory" in _one_error_line(capsys.readouterr().err)
 
@@ -364,7 +364,7 @@ def test_interrupts_and_exits_are_not_turned_into_error_lines(photo, tmp_path, c
     def stop(*args, **kwargs):
         raise error()
 
-    monkeypatch.setattr(matte_cmd, "load_image", stop)
+    monkeypatch.setattr(matte_cmd, "load_image_rgba", stop)
     argv = ["matte", str(photo), "-o", str(tmp_path / "o.png"), "-q"]
     if error is KeyboardInterrupt:
         assert run_cli(argv) == 130

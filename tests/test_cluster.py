@@ -141,7 +141,7 @@ def _flaky_loads(log: str) -> None:
     'broken.png' always; every attempt is logged."""
     import matteditor.cli.matte as matte
 
-    original = matte.load_image
+    original = matte.load_image_rgba
 
     def load(path, *args, **kwargs):
         name = Path(path).name
@@ -152,14 +152,14 @@ def _flaky_loads(log: str) -> None:
             raise RuntimeError(f"simulated failure on {name}")
         return original(path, *args, **kwargs)
 
-    matte.load_image = load
+    matte.load_image_rgba = load
     matte._original_load_image = original
 
 
 def _restore_loads() -> None:
     import matteditor.cli.matte as matte
 
-    matte.load_image = getattr(matte, "_original_load_image", matte.load_image)
+    matte.load_image_rgba = getattr(matte, "_original_load_image", matte.load_image_rgba)
 
 
 def test_unexpected_errors_are_retried_once_bad_input_is_not(cluster, tmp_path, capsys):
@@ -194,13 +194,13 @@ def _slow_loads(seconds: float) -> None:
 
     import matteditor.cli.matte as matte
 
-    original = matte.load_image
+    original = matte.load_image_rgba
 
     def load(*args, **kwargs):
         time.sleep(seconds)
         return original(*args, **kwargs)
 
-    matte.load_image = load
+    matte.load_image_rgba = load
     matte._original_load_image = original
 
 

@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from ..errors import MatteError, TrimapError
+from ..imagewrite import is_temporary
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 TRIMAP_TAG = "_trimap"
@@ -35,8 +36,10 @@ def _has_magic(text: str) -> bool:
 
 
 def _is_photo(p: Path) -> bool:
-    """An image file that is not a ``*_trimap.*`` file (what folders and globs contribute)."""
-    return p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith(TRIMAP_TAG)
+    """An image file that is not a ``*_trimap.*`` file nor the temporary file of a
+    write (what folders and globs contribute)."""
+    return (p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+            and not p.stem.endswith(TRIMAP_TAG) and not is_temporary(p))
 
 
 def _folder_images(folder: Path) -> list[Path]:

@@ -12,14 +12,18 @@ from pathlib import Path
 from ..engines import CancelToken, Engine, ProgressFn, create_engine, default_engine_name
 from ..errors import MatteError
 from ..engines.base import no_progress
-from ..imageio import load_image, load_trimap, save_image
+from ..engines.memory import check_memory
+from ..imageio import load_image_rgba, load_trimap, save_image
+from ..imagewrite import remove_stale_temporaries
 from ..document import adjusted_matte
 from ..edges import EdgeAdjustments
 from ..layered_export import write_psd, write_tiff
 from ..live import matte_once
 from . import inputs
-from .output import PSD_SUFFIX, TIFF_SUFFIXES, OutputSpec, parse_background
+from ..overwrite import Input, refuse_input_overwrite
+from .output import PSD_SUFFIX, TIFF_SUFFIXES, OutputSpec, background_path, parse_background
 from .progress import ProgressBar
+from .report import BatchReport, FrameResult, output_stamp, unexpected_failure  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +105,10 @@ def add_parser(subparsers) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="batch: run on the Dask cluster of this scheduler, "
                             "e.g. tcp://10.0.0.5:8786 (inputs and outputs on shared storage)")
+    p.add_argument("--worker-timeout", type=_positive_float, default=60.0, metavar="S",
+                   help="with --workers/--scheduler: a worker silent for S seconds is dropped "
+                        "(its frames go to the others), and the batch stops when no worker "
+                        "has been connected for S seconds (default 60)")
     p.set_defaults(func=run)
 
 
@@ -114,19 +122,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Job:
     image: Path
     output: Path
     trimap: Path | None = None   # None: pairing failed, ``problem`` says why
     problem: str = ""
-
-
-@dataclass(frozen=True)
-class FrameResult:
-    """How one frame of a batch went: ``message`` is "wrote ..." or the reason it failed."""
-    ok: bool
-    message: str
 
 
 #: The output options as plain values, so that a Dask worker can rebuild the
@@ -158,28 +169,32 @@ def _trimap_for(image: Path, args: argparse.Namespace) -> Path:
                               pattern=args.trimap_pattern)
 
 
-def _check_not_an_input(output: Path, photos: dict[Path, Path], trimap: Path) -> None:
-    """Refuse an output that would replace an input photo (``photos``: resolved
-    path -> path as given) or its trimap."""
-    target = output.resolve()
-    if target in photos:
-        source, kind = photos[target], "photo"
-    elif target == trimap.resolve():
-        source, kind = trimap, "trimap"
-    else:
-        return
-    raise MatteError(f"the output {output} is the input {kind} {source}; "
-                     "refusing to overwrite it (choose another -o)")
+def _inputs_of(image: Path, trimap: Path, background: Path | None) -> list[Input]:
+    found = [("photo", image), ("trimap", trimap)]
+    if background is not None:
+        found.append(("--background image", background))
+    return found
+
+
+def _check_not_an_input(output: Path, photos: dict[Path, Path], inputs_: list[Input]) -> None:
+    """Refuse an output that would replace any input photo of the batch (``photos``:
+    resolved path -> path as given), or an input of its own frame (``inputs_``:
+    its photo, trimap and --background image, hard links included)."""
+    source = photos.get(output.resolve())
+    if source is not None:
+        inputs_ = [("photo", source), *inputs_]
+    refuse_input_overwrite(output, inputs_, hint="choose another -o")
 
 
 def _plan(args: argparse.Namespace, batch: bool) -> list[Job]:
     images = inputs.expand_inputs(args.images)
     photos = {image.resolve(): image for image in images}
+    background = background_path(args.background)
     if not batch:
         output = Path(args.output)
         inputs.check_output_suffix(output)
         trimap = _trimap_for(images[0], args)
-        _check_not_an_input(output, photos, trimap)
+        _check_not_an_input(output, photos, _inputs_of(images[0], trimap, background))
         return [Job(images[0], output, trimap)]
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
@@ -195,19 +210,28 @@ def _plan(args: argparse.Namespace, batch: bool) -> list[Job]:
                 raise MatteError(f"its output {output} would overwrite that of {claimed[output]}")
             claimed[output] = image
             trimap = _trimap_for(image, args)
-            _check_not_an_input(output, photos, trimap)
+            _check_not_an_input(output, photos, _inputs_of(image, trimap, background))
             jobs.append(Job(image, output, trimap))
         except MatteError as e:
             jobs.append(Job(image, output, None, str(e)))
     return jobs
 
 
+TRANSPARENCY_NOTE = "the photo's transparency (alpha channel) is not used: matted as if opaque"
+
+
 def matte_one(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn | None = None,
-              cancel: CancelToken | None = None) -> None:
+              cancel: CancelToken | None = None) -> list[str]:
     """Load, estimate alpha (and foreground colours), render and write one output
-    (atomically: an interrupted write leaves no partial file)."""
-    image = load_image(job.image)
+    (atomically: an interrupted write leaves no partial file).
+
+    Returns notes for the user (e.g. the photo's own transparency was not used).
+    Raises MatteError (e.g. EngineError when the solve would not fit in memory).
+    """
+    image, transparency = load_image_rgba(job.image)
+    notes = [TRANSPARENCY_NOTE] if transparency is not None and transparency.min() < 1 else []
     trimap = load_trimap(job.trimap, image.shape[:2])
+    check_memory(engine, image, trimap)
     alpha, foreground = matte_once(engine, image, trimap, foreground=spec.needs_foreground(),
                                    progress=progress or no_progress, cancel=cancel)
     matte = adjusted_matte(image, alpha, foreground, spec.edges, trimap)
@@ -220,6 +244,7 @@ def matte_one(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn |
     else:
         save_image(job.output, spec.render(image, matte.alpha, matte.colors, job.output),
                    bits=spec.bits)
+    return notes
 
 
 def matte_frame(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn | None = None,
@@ -232,59 +257,11 @@ def matte_frame(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn
     """
     start = time.perf_counter()
     try:
-        matte_one(engine, job, spec, progress=progress, cancel=cancel)
+        notes = matte_one(engine, job, spec, progress=progress, cancel=cancel)
     except MatteError as e:
         return FrameResult(False, str(e))
     return FrameResult(True, f"wrote {job.output} ({time.perf_counter() - start:.1f} s, "
-                             f"{engine.answered_by})")
-
-
-def unexpected_failure(job: Job, error: Exception) -> FrameResult:
-    """A frame that raised something other than a MatteError (a bug, a resource limit)."""
-    log.debug("unexpected error on %s", job.image, exc_info=error)
-    return FrameResult(False, f"unexpected {type(error).__name__}: {error}")
-
-
-class BatchReport:
-    """Progress lines, counts and the closing summary of a batch, whichever way it runs."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.bar = ProgressBar(total, enabled=not quiet)
-        self.failures: list[tuple[Path, str]] = []
-        self.written = self.skipped = self.done = 0
-
-    def triage(self, job: Job, overwrite: bool) -> bool:
-        """True if ``job`` needs matting; else report it done (its pairing
-        failed, or its output exists and ``overwrite`` is off)."""
-        if job.trimap is None:
-            self.frame(job, FrameResult(False, job.problem))
-        elif job.output.exists() and not overwrite:
-            self.skipped += 1
-            self.done += 1
-            self.bar.item_done(self.done, job.image.name, f"skipped, {job.output} exists")
-        else:
-            return True
-        return False
-
-    def frame(self, job: Job, result: FrameResult) -> None:
-        self.done += 1
-        if result.ok:
-            self.written += 1
-            self.bar.item_done(self.done, job.image.name, result.message)
-        else:
-            self.failures.append((job.image, result.message))
-            self.bar.item_done(self.done, job.image.name, "FAILED")
-
-    def finish(self) -> int:
-        """Print the summary and the failures; the exit status."""
-        summary = (f"matteditor: {self.written} written, {self.skipped} skipped, "
-                   f"{len(self.failures)} failed")
-        if self.skipped:
-            summary += " (existing outputs are kept; --overwrite redoes them)"
-        print(summary, file=sys.stderr)
-        for image, message in self.failures:
-            print(f"matteditor: error: {image}: {message}", file=sys.stderr)
-        return 1 if self.failures else 0
+                             f"{engine.answered_by})" + "".join(f"; note: {n}" for n in notes))
 
 
 def _note_jpeg(spec: OutputSpec, path: Path) -> None:
@@ -313,9 +290,11 @@ def run(args: argparse.Namespace) -> int:
         if args.trimap is None and not args.quiet:   # found by pairing: say which
             print(f"matteditor: note: using the trimap {job.trimap}", file=sys.stderr)
         bar = ProgressBar(1, enabled=not args.quiet)
-        matte_one(engine, job, spec,
-                  progress=lambda f, m: bar.update(0, job.image.name, f, m))
+        notes = matte_one(engine, job, spec,
+                          progress=lambda f, m: bar.update(0, job.image.name, f, m))
         bar.item_done(1, job.image.name, f"wrote {job.output} ({engine.answered_by})")
+        for note in notes:
+            print(f"matteditor: note: {note}", file=sys.stderr)
         return 0
     return _run_batch(engine, jobs, spec, args)
 
@@ -332,12 +311,17 @@ def _load_cluster():
 
 
 def prepare_batch(jobs: list[Job], spec: OutputSpec, args: argparse.Namespace) -> BatchReport:
-    """Create the output folder and the report of a batch."""
+    """Create the output folder (removing temporary files that killed writes left
+    there) and the report of a batch."""
     try:
         Path(args.output).mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise MatteError(f"cannot create the output folder {args.output}: "
                          f"{e.strerror or e}") from None
+    removed = remove_stale_temporaries(Path(args.output))
+    if removed and not args.quiet:
+        print(f"matteditor: note: removed {removed} temporary file(s) that an interrupted "
+              f"write left in {args.output}", file=sys.stderr)
     _note_jpeg(spec, jobs[0].output)
     return BatchReport(len(jobs), args.quiet)
 
@@ -345,14 +329,18 @@ def prepare_batch(jobs: list[Job], spec: OutputSpec, args: argparse.Namespace) -
 def _run_batch(engine: Engine, jobs: list[Job], spec: OutputSpec,
                args: argparse.Namespace) -> int:
     report = prepare_batch(jobs, spec, args)
-    for job in jobs:
-        if not report.triage(job, args.overwrite):
-            continue
-        done, label = report.done, job.image.name
-        try:
-            result = matte_frame(engine, job, spec,
-                                 progress=lambda f, m: report.bar.update(done, label, f, m))
-        except Exception as e:  # a bug or resource limit: report it, keep the batch going
-            result = unexpected_failure(job, e)
-        report.frame(job, result)
+    try:
+        for job in jobs:
+            if not report.triage(job, args.overwrite):
+                continue
+            done, label = report.done, job.image.name
+            try:
+                result = matte_frame(engine, job, spec,
+                                     progress=lambda f, m: report.bar.update(done, label, f, m))
+            except Exception as e:  # a bug or resource limit: report it, keep the batch going
+                result = unexpected_failure(job.image, e)
+            report.frame(job, result)
+    except KeyboardInterrupt:
+        report.stopped()   # the counts; the command line then says "interrupted"
+        raise
     return report.finish()

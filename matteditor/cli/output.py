@@ -78,6 +78,19 @@ def parse_background(text: str) -> Backdrop:
                      f"{', '.join(sorted(NAMED_COLORS))}), 'checkerboard', nor an image file")
 
 
+def background_path(text: str | None) -> Path | None:
+    """The image file a ``--background`` value names (None: a colour, the
+    checkerboard, or no --background), by :func:`parse_background`'s rule."""
+    if text is None or text.strip().lower() in CHECKERBOARD_NAMES:
+        return None
+    try:
+        parse_color(text)
+        return None
+    except MatteError:
+        pass
+    return Path(text) if Path(text).is_file() else None
+
+
 @dataclass(frozen=True)
 class OutputSpec:
     alpha_only: bool = False
