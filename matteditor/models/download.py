@@ -1,24 +1,29 @@
 """Fetching a model from the Hugging Face Hub, verified, installed atomically.
 
-huggingface_hub does the transfer (the Hub's resolve endpoints, redirects, resuming a
-partial file with an HTTP Range request, retrying a dropped connection); this module
-adds what a user of an editor needs around it: one commit for all the files, each
-file's hash checked before anything is installed, progress and cancellation through
-the engines' :data:`~matteditor.engines.base.ProgressFn` / CancelToken conventions,
-and one clear line when the Hub cannot be reached.  A cancelled or interrupted
-download leaves its partial file in ``<models>/.downloads/NAME`` and the next fetch
-resumes it; nothing is installed until every file is complete and verified.
+huggingface_hub speaks the Hub's protocol: the resolve URLs, each file's metadata (the
+commit a branch is on, the file's size, its published hash, where its bytes are
+stored: the CDN a large file redirects to), the Hub's errors.  This module adds what
+an editor's user needs around it: one commit for all the files, a transfer that
+resumes across runs (:func:`_transfer`), each file's hash checked before anything is
+installed, progress and cancellation, and one clear line when the Hub cannot be
+reached.  A cancelled, interrupted or killed download leaves its partial file in
+``<models>/.downloads/NAME/COMMIT`` and the next fetch resumes it; nothing is
+installed until every file is complete and verified.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import logging
 import re
 import shutil
+import time
+import urllib.request
 from pathlib import Path
 from typing import Callable, Protocol
 
+from .. import __version__
 from ..errors import Cancelled, ModelError
 from ..paths import models_dir
 from .registry import ModelFile, ModelSpec
@@ -29,6 +34,9 @@ log = logging.getLogger(__name__)
 #: progress(bytes done, bytes in all, file being fetched)
 ByteProgress = Callable[[int, int, str], None]
 
+_CHUNK = 256 * 1024     # bytes read between progress reports and cancellation checks
+_TIMEOUT = 30           # seconds without an answer before a try counts as failed
+_RETRIES = 5            # tries in a row without progress before giving up
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _GIT_SHA1 = re.compile(r"^[0-9a-f]{40}$")
 
@@ -81,32 +89,56 @@ def _verify(spec: ModelSpec, file: ModelFile, path: Path, published: str | None)
                          f"installed, run 'matteditor models fetch {spec.name}' again")
 
 
-class _ByteReporter:
-    """Takes huggingface_hub's progress-bar calls (a tqdm look-alike) and reports them
-    as bytes of the whole model; checks for cancellation on every chunk."""
+def _transfer(url: str, part: Path, size: int | None, on_bytes: Callable[[int], None]) -> None:
+    """Bring ``part`` up to the whole file at ``url``, appending to what an earlier,
+    interrupted transfer left there (HTTP Range); a dropped connection is resumed up to
+    :data:`_RETRIES` times in a row without progress.
 
-    def __init__(self, on_bytes: Callable[[int], None], **kwargs) -> None:
-        self._on_bytes = on_bytes
-        self.n = int(kwargs.get("initial") or 0)
-        self.total = kwargs.get("total")
-        if self.n:
-            on_bytes(self.n)
-
-    def update(self, n: int = 1) -> None:
-        self.n += n
-        self._on_bytes(n)
-
-    def close(self) -> None:
-        pass
-
-    def set_description(self, *args, **kwargs) -> None:
-        pass
-
-    def __enter__(self) -> "_ByteReporter":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+    Written here rather than taken from huggingface_hub: its ``hf_hub_download`` (2.x)
+    resumes only within one call and deletes the partial file on any failure, so a
+    cancelled or killed download of a 100-400 MB model would start again from zero.
+    """
+    part.parent.mkdir(parents=True, exist_ok=True)
+    failures, reported = 0, 0   # reported: bytes of this file already counted in on_bytes
+    while True:
+        have = part.stat().st_size if part.exists() else 0
+        if size is not None and have > size:
+            part.unlink()
+            have = 0
+        if size is not None and have == size:
+            return
+        request = urllib.request.Request(url, headers={
+            "Accept-Encoding": "identity", "User-Agent": f"matteditor/{__version__}",
+            **({"Range": f"bytes={have}-"} if have else {})})
+        try:
+            with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:
+                if have and response.status != 206:   # the server ignored the Range
+                    have = 0
+                with open(part, "ab" if have else "wb") as out:
+                    on_bytes(have - reported)
+                    reported = have
+                    while True:
+                        try:
+                            chunk = response.read(_CHUNK)
+                        except http.client.IncompleteRead as e:   # keep what did arrive
+                            out.write(e.partial)
+                            reported += len(e.partial)
+                            raise
+                        if not chunk:
+                            break
+                        out.write(chunk)
+                        reported += len(chunk)
+                        on_bytes(len(chunk))
+            if size is None:
+                return
+            failures = 0 if part.stat().st_size > have else failures + 1
+        except (http.client.HTTPException, ConnectionError, TimeoutError) as e:
+            grew = part.exists() and part.stat().st_size > have
+            failures = 0 if grew else failures + 1
+            log.warning("download of %s interrupted (%s); resuming", url, e)
+        if failures > _RETRIES:
+            raise ConnectionError(f"no progress downloading {url} after {_RETRIES} tries")
+        time.sleep(0.2 * failures)
 
 
 def fetch(spec: ModelSpec, *, endpoint: str | None = None, token: str | bool | None = None,
@@ -119,58 +151,62 @@ def fetch(spec: ModelSpec, *, endpoint: str | None = None, token: str | bool | N
     file does not match its hash (nothing is installed then), and Cancelled when
     ``cancel`` is set (the partial file is kept and resumed by the next fetch).
     """
-    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
     from huggingface_hub.errors import EntryNotFoundError
 
-    work = models_dir() / ".downloads" / spec.name
-    revision = spec.revision
-    metas = {}
-    for file in spec.files:
-        url = hf_hub_url(spec.repo_id, file.path, revision=revision, endpoint=endpoint)
+    def metadata(path: str, revision: str):
+        url = hf_hub_url(spec.repo_id, path, revision=revision, endpoint=endpoint)
         try:
-            meta = get_hf_file_metadata(url, token=token, endpoint=endpoint)
+            return get_hf_file_metadata(url, token=token, endpoint=endpoint)
         except EntryNotFoundError:
-            if file.required:
-                raise ModelError(f"{spec.repo_id} has no {file.path} at revision {revision}; "
-                                 f"this version of matteditor cannot install {spec.name!r}"
-                                 ) from None
-            continue
+            return None
         except Exception as e:  # httpx's, the OS's, huggingface_hub's: all "not reachable"
             log.debug("metadata of %s failed", url, exc_info=True)
             raise _unreachable(spec, e) from None
-        if not _is_commit(revision):
-            if not meta.commit_hash:
-                raise ModelError(f"{url} named no commit; cannot pin {spec.name!r}")
-            revision = meta.commit_hash   # every file from the commit the branch is on now
+
+    revision = spec.revision
+    if not _is_commit(revision):   # the commit the branch is on now: every file from it
+        meta = metadata(spec.files[0].path, revision)
+        if meta is None or not meta.commit_hash:
+            raise ModelError(f"{spec.repo_id} at {revision} names no commit for "
+                             f"{spec.files[0].path}; cannot install {spec.name!r}")
+        revision = meta.commit_hash
+    metas = {}
+    for file in spec.files:
+        meta = metadata(file.path, revision)
+        if meta is None:
+            if file.required:
+                raise ModelError(f"{spec.repo_id} has no {file.path} at revision {revision}; "
+                                 f"this version of matteditor cannot install {spec.name!r}")
+            continue
         metas[file.path] = meta
     total = sum(int(m.size or 0) for m in metas.values())
-    done = 0
+    work = models_dir() / ".downloads" / spec.name / revision   # partial files, by commit
+    done, current = 0, ""
 
     def on_bytes(n: int) -> None:
         nonlocal done
         done += n
-        if cancel is not None:
-            cancel.raise_if_cancelled()
         if progress is not None:
             progress(done, total, current)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
 
     paths: dict[str, Path] = {}
     for file in spec.files:
-        if file.path not in metas:
+        meta = metas.get(file.path)
+        if meta is None:
             continue
-        current = file.path
+        current, part = file.path, work / f"{file.path}.part"
         try:
-            local = hf_hub_download(spec.repo_id, file.path, revision=revision,
-                                    local_dir=work, endpoint=endpoint, token=token,
-                                    tqdm_class=lambda **kw: _ByteReporter(on_bytes, **kw))
+            _transfer(meta.location, part, meta.size, on_bytes)
         except (Cancelled, ModelError):
             raise
-        except Exception as e:
+        except Exception as e:   # urllib's, the OS's: the line says what and what to do
             log.debug("download of %s failed", file.path, exc_info=True)
             raise _unreachable(spec, e) from None
-        path = Path(local)
-        _verify(spec, file, path, metas[file.path].etag)
-        paths[file.path] = path
+        _verify(spec, file, part, meta.etag)
+        paths[file.path] = part
     model = install(spec, paths, revision=revision, source=spec.url, move=True)
-    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work.parent, ignore_errors=True)
     return model

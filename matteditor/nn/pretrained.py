@@ -40,6 +40,11 @@ class VitMatteRunner:
             raise ModelError("ViTMatte needs the 'transformers' package: "
                              "pip install transformers")
         from transformers import VitMatteForImageMatting, VitMatteImageProcessorPil
+        from transformers.utils import logging as transformers_logging
+
+        # transformers draws a "Loading weights" bar on stderr; ours are the only progress
+        # the command line and the editor show (idempotent, transformers' own switch)
+        transformers_logging.disable_progress_bar()
 
         folder = Path(folder)
         try:
