@@ -31,7 +31,8 @@ ROOT_DISTRIBUTION = "matteditor"
 INDEX = "THIRD_PARTY_NOTICES.txt"
 MANIFEST = "components.json"
 # Components whose licence text the self-test requires; each entry lists alternative names.
-REQUIRED = (("cvxopt",), ("pyside6-essentials", "pyside6"), ("torch",))
+REQUIRED = (("cvxopt",), ("pyside6-essentials", "pyside6"), ("torch",), ("transformers",),
+            ("huggingface-hub",))
 OWN_LICENSE = "MIT (source code); GPL-3.0-or-later (the frozen application as a whole)"
 
 DISTRIBUTION_TERMS = """\

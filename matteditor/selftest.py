@@ -115,6 +115,15 @@ def run(out: TextIO = sys.stdout) -> int:
             failures.append("cholmod")
             say("FAIL  direct solver: CHOLMOD could not be loaded (is cvxopt bundled?)")
 
+    # the pretrained networks' path (issue 22): transformers bundled, the model manager
+    # installs a model and the engine runs it; the real weights are downloaded by users,
+    # so a tiny random ViTMatte stands in for them
+    try:
+        say(_check_pretrained(image, trimap))
+    except Exception as e:  # noqa: BLE001
+        failures.append("vitmatte")
+        say(f"FAIL  pretrained networks: {type(e).__name__}: {e}")
+
     # the licences the app must ship (issue 15): the bundle's notices when frozen,
     # the installed distributions' licence texts from source
     problems = notices.check()
@@ -146,6 +155,35 @@ def run(out: TextIO = sys.stdout) -> int:
         return 1
     say(f"self-test passed in {dt:.1f}s")
     return 0
+
+
+def _check_pretrained(image: np.ndarray, trimap: np.ndarray) -> str:
+    """Build a tiny random ViTMatte, install it with the model manager into a temporary
+    models folder, run the ``vitmatte`` engine on a crop of the sample; the line to say."""
+    import os
+
+    from .models import import_folder, model_spec
+    from .nn.vitmatte_configs import save_random_vitmatte
+
+    crop = (slice(0, 96), slice(0, 128))
+    before = os.environ.get(paths.MODELS_ENV)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = save_random_vitmatte(Path(tmp) / "tiny", "tiny")
+        os.environ[paths.MODELS_ENV] = str(Path(tmp) / "models")
+        try:
+            import_folder(model_spec("vitmatte"), folder)
+            alpha = create_engine("vitmatte").estimate(image[crop].copy(), trimap[crop].copy())
+        finally:
+            if before is None:
+                os.environ.pop(paths.MODELS_ENV, None)
+            else:
+                os.environ[paths.MODELS_ENV] = before
+    known = trimap[crop] != UNKNOWN
+    if alpha.shape != known.shape or not np.isfinite(alpha).all() or \
+            not np.array_equal(alpha[known], (trimap[crop][known] == 255).astype(np.float32)):
+        raise MatteError("ViTMatte's answer is not a matte of the crop clamped to its trimap")
+    return ("ok    pretrained networks: a random tiny ViTMatte installed by the model manager "
+            "and run (transformers loads)")
 
 
 def update() -> int:
