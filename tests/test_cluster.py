@@ -12,6 +12,7 @@ order may round an alpha value to the neighbouring level.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -131,9 +132,13 @@ def test_a_worker_killed_mid_write_loses_no_frame(frames, cluster, tmp_path, cap
         diff = np.abs(_decode(out / name) - _decode(reference / name))
         assert diff.max() <= 1, f"{name} differs from the in-process result by {diff.max()}"
 
-    # Run again: every frame is skipped, nothing is redone.
+    # Run again: every frame is skipped, nothing is redone, and the dead writer's
+    # temporary file (no live process holds its lock) is removed.
     assert _matte(src, out, "--scheduler", cluster.scheduler.address) == 0
-    assert f"0 written, {FRAMES} skipped, 0 failed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"0 written, {FRAMES} skipped, 0 failed" in err
+    assert "removed 1 temporary file(s)" in err
+    assert sorted(p.name for p in out.iterdir()) == visible
 
 
 def _flaky_loads(log: str) -> None:
@@ -141,7 +146,7 @@ def _flaky_loads(log: str) -> None:
     'broken.png' always; every attempt is logged."""
     import matteditor.cli.matte as matte
 
-    original = matte.load_image_rgba
+    original = getattr(matte, _loader_name(matte))
 
     def load(path, *args, **kwargs):
         name = Path(path).name
@@ -152,14 +157,15 @@ def _flaky_loads(log: str) -> None:
             raise RuntimeError(f"simulated failure on {name}")
         return original(path, *args, **kwargs)
 
-    matte.load_image_rgba = load
+    setattr(matte, _loader_name(matte), load)
     matte._original_load_image = original
 
 
 def _restore_loads() -> None:
     import matteditor.cli.matte as matte
 
-    matte.load_image_rgba = getattr(matte, "_original_load_image", matte.load_image_rgba)
+    name = _loader_name(matte)
+    setattr(matte, name, getattr(matte, "_original_load_image", getattr(matte, name)))
 
 
 def test_unexpected_errors_are_retried_once_bad_input_is_not(cluster, tmp_path, capsys):
@@ -188,19 +194,24 @@ def test_unexpected_errors_are_retried_once_bad_input_is_not(cluster, tmp_path, 
     assert f"{src / 'badsize.png'}: trimap {src / 'badsize_trimap.png'} is 12x10" in err
 
 
+def _loader_name(matte) -> str:
+    """The name under which the batch's frame loads its photo."""
+    return "load_image_rgba" if hasattr(matte, "load_image_rgba") else "load_image"
+
+
 def _slow_loads(seconds: float) -> None:
     """On a worker: every frame takes at least ``seconds`` to load."""
     import time
 
     import matteditor.cli.matte as matte
 
-    original = matte.load_image_rgba
+    original = getattr(matte, _loader_name(matte))
 
     def load(*args, **kwargs):
         time.sleep(seconds)
         return original(*args, **kwargs)
 
-    matte.load_image_rgba = load
+    setattr(matte, _loader_name(matte), load)
     matte._original_load_image = original
 
 
@@ -277,3 +288,122 @@ def test_missing_dask_is_one_line_naming_the_extra(frames, tmp_path, capsys, mon
     assert err[-1].startswith("matteditor: error: ")
     assert 'pip install "matteditor[cluster]"' in err[-1]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def _batch_module(name: str):
+    """The module of the cluster batch holding ``name`` (cluster_task since the
+    tasks carry their configuration; cluster before)."""
+    import importlib
+
+    for module in ("matteditor.cli.cluster_task", "matteditor.cli.cluster"):
+        try:
+            found = importlib.import_module(module)
+        except ImportError:
+            continue
+        if hasattr(found, name):
+            return found
+    raise LookupError(name)
+
+
+def _die_at(moment: str, marker: str) -> None:
+    """On a worker: exit abruptly at ``moment`` of its part in the next batch."""
+    import matteditor.cli.matte as matte
+    import matteditor.imagewrite as imagewrite
+
+    def die(*args, **kwargs):
+        Path(marker).write_text(moment)
+        os._exit(1)
+
+    if moment == "first-task":           # as its first frame arrives
+        _batch_module("matte_task").matte_task = die
+    elif moment == "engine-set-up":      # setting up the batch's engine holder (a worker
+        _batch_module("FrameWorker").FrameWorker.setup = die   # plugin's registration once)
+    elif moment == "mid-frame":          # in the middle of the solve
+        matte.matte_once = die
+    else:                                # with the PNG in the temporary file, not renamed
+        imagewrite._fsync = die
+
+
+@pytest.mark.parametrize("moment", ["at-start", "first-task", "engine-set-up", "mid-frame",
+                                    "writing"])
+def test_a_worker_dying_at_any_moment_loses_no_frame(frames, cluster, tmp_path, capsys, moment):
+    import signal
+
+    src, reference = frames
+    out = tmp_path / "out"
+    marker = tmp_path / "killed"
+    cluster.wait_for_workers(2, timeout=60)
+    victim = sorted(cluster.scheduler_info()["workers"])[0]
+    if moment == "at-start":             # killed as the batch starts
+        os.kill(cluster.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
+        marker.write_text(moment)
+    else:
+        cluster.run(_die_at, moment, str(marker), workers=[victim])
+
+    code = _matte(src, out, "--scheduler", cluster.scheduler.address, "-q")
+    err = capsys.readouterr().err
+    assert marker.exists(), "the worker did not die"
+    assert code == 0, err
+    assert f"{FRAMES} written, 0 skipped, 0 failed" in err
+    for i in range(FRAMES):
+        name = f"f{i:02d}.png"
+        diff = np.abs(_decode(out / name) - _decode(reference / name))
+        assert diff.max() <= 1, f"{name} differs from the in-process result by {diff.max()}"
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns
+
+
+def _log_writes(log: str) -> None:
+    """On a worker: note "<pid> <output name>" for each output it writes."""
+    import matteditor.imagewrite as imagewrite
+
+    original = imagewrite._fsync
+
+    def fsync(path):
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()} {Path(path).name.split('.')[1]}\n")
+        return original(path)
+
+    imagewrite._fsync = fsync
+
+
+def test_a_frame_reported_written_is_never_written_again(frames, cluster, tmp_path, capsys,
+                                                         monkeypatch):
+    """Dask recomputes the finished tasks a dead worker held while a client still
+    wants their results; the batch must not, or a written frame is rewritten."""
+    import signal
+
+    import matteditor.cli.matte as matte
+
+    src, _ = frames
+    out = tmp_path / "out"
+    log = tmp_path / "writes.log"
+    cluster.wait_for_workers(2, timeout=60)
+    stamps: dict[Path, tuple[int, int]] = {}
+    finish = matte.BatchReport.frame
+
+    def stamp_and_kill(self, job, result):
+        finish(self, job, result)
+        stamps[job.output] = _stamp(job.output)
+        if len(stamps) == 5:  # kill the worker that wrote the most of them
+            writers = [line.split()[0] for line in log.read_text().splitlines()]
+            os.kill(int(max(set(writers), key=writers.count)), signal.SIGKILL)
+
+    monkeypatch.setattr(matte.BatchReport, "frame", stamp_and_kill)
+    cluster.run(_log_writes, str(log))
+    cluster.run(_slow_loads, 0.3)  # the batch is far from over after 5 frames
+    try:
+        code = _matte(src, out, "--scheduler", cluster.scheduler.address, "-q")
+    finally:
+        with contextlib.suppress(Exception):
+            cluster.run(_restore_loads)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert len(stamps) == FRAMES
+    rewritten = sorted(p.name for p, stamp in stamps.items() if _stamp(p) != stamp)
+    assert rewritten == [], f"written again after they were reported: {rewritten}"
+    names = [line.split()[1] for line in log.read_text().splitlines()]
+    assert sorted(names) == sorted(set(names)), "a frame was written twice"
