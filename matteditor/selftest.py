@@ -121,7 +121,7 @@ def run(out: TextIO = sys.stdout) -> int:
     try:
         say(_check_pretrained(image, trimap))
     except Exception as e:  # noqa: BLE001
-        failures.append("vitmatte")
+        failures.append("pretrained")
         say(f"FAIL  pretrained networks: {type(e).__name__}: {e}")
 
     # the licences the app must ship (issue 15): the bundle's notices when frozen,
@@ -162,6 +162,7 @@ def _check_pretrained(image: np.ndarray, trimap: np.ndarray) -> str:
     models folder, run the ``vitmatte`` engine on a crop of the sample; the line to say."""
     import os
 
+    from .engines.vitmatte import VitMatteEngine
     from .models import import_folder, model_spec
     from .nn.vitmatte_configs import save_random_vitmatte
 
@@ -171,8 +172,9 @@ def _check_pretrained(image: np.ndarray, trimap: np.ndarray) -> str:
         folder = save_random_vitmatte(Path(tmp) / "tiny", "tiny")
         os.environ[paths.MODELS_ENV] = str(Path(tmp) / "models")
         try:
-            import_folder(model_spec("vitmatte"), folder)
-            alpha = create_engine("vitmatte").estimate(image[crop].copy(), trimap[crop].copy())
+            import_folder(model_spec(VitMatteEngine.model_name), folder)
+            alpha = create_engine(VitMatteEngine.name).estimate(image[crop].copy(),
+                                                                trimap[crop].copy())
         finally:
             if before is None:
                 os.environ.pop(paths.MODELS_ENV, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class FakeHub:
         self.files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
         self.served = dict(self.files)         # what a GET returns (tests may corrupt it)
         self.drop_after: dict[str, int] = {}   # file -> bytes sent before one dropped connection
+        self.pause = 0.0                       # seconds between 16 kB pieces of a large file
         self.requests: list[tuple[str, str, str | None]] = []   # (method, path, Range)
         hub = self
 
@@ -111,6 +113,12 @@ class FakeHub:
             handler.wfile.flush()
             handler.close_connection = True
             handler.connection.shutdown(2)
+            return
+        if self.pause:
+            for i in range(start, len(data), 16384):
+                handler.wfile.write(data[i:i + 16384])
+                handler.wfile.flush()
+                time.sleep(self.pause)
             return
         handler.wfile.write(data[start:])
 

@@ -30,6 +30,7 @@ from .failures import FailureNotifier
 from .files import FileController
 from .help_dialog import ShortcutsDialog
 from .keys import PanelKeys
+from .models_dialog import ModelInstaller
 from .recovery import RecoveryStore
 from .render import ViewRenderer
 from .selection import QuickSelectTool
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         self.files = FileController(self)
         self._build_actions()
         self._build_panel()
+        self.models = ModelInstaller(self, self.panel, self.solver.set_engine,
+                                     lambda: self.solver.engine, self.show_failure)
         self._build_menus()
         self._build_status()
         self._connect()
@@ -184,7 +187,7 @@ class MainWindow(QMainWindow):
         c.background_moved.connect(p.move_background)
         c.background_zoomed.connect(p.zoom_background)
         p.brush_size_changed.connect(c.set_brush_size)
-        p.engine_changed.connect(s.set_engine)
+        p.engine_changed.connect(self.models.choose)   # offers a model's download first
         p.auto_changed.connect(self._set_auto)
         p.solve_requested.connect(s.request)
         p.view_changed.connect(self._on_view_settings)

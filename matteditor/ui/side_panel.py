@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFormLayout, 
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
                                QToolButton, QVBoxLayout, QWidget)
 
-from ..engines import available_engines, default_engine_name
+from ..engines.menu import engine_choices
 from ..quickselect import QuickSelectSettings
 from ..tools import MAX_BRUSH, MIN_BRUSH
 from ..views import ViewMode, ViewSettings
@@ -121,14 +121,7 @@ class SidePanel(QWidget):
         self.engine_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.engine_combo.setMinimumContentsLength(18)
-        engines = available_engines()        # the default first, then the registry's order
-        for name in sorted(engines, key=lambda n: n != default_engine_name()):
-            info = engines[name].info()
-            text = f"{info.label} ({info.note})" if info.note else info.label
-            tip = f"{info.description}. {info.note.capitalize()}." if info.note else info.description
-            self.engine_combo.addItem(text, name)
-            self.engine_combo.setItemData(self.engine_combo.count() - 1, tip,
-                                          Qt.ItemDataRole.ToolTipRole)
+        self.refresh_engines()
         self.engine_combo.currentIndexChanged.connect(
             lambda i: self.engine_changed.emit(self.engine_combo.itemData(i)))
         form.addRow("Engine", self.engine_combo)
@@ -202,6 +195,20 @@ class SidePanel(QWidget):
     def quick_select_settings(self) -> QuickSelectSettings:
         return QuickSelectSettings(band=self.band_spin.value(),
                                    adaptive_band=self.adaptive_check.isChecked())
+
+    def refresh_engines(self) -> None:
+        """(Re)list the engines (:func:`~matteditor.engines.menu.engine_choices`: usable
+        ones, then the networks to download), keeping the current choice."""
+        current = self.engine_combo.currentData()
+        self.engine_combo.blockSignals(True)
+        self.engine_combo.clear()
+        for choice in engine_choices():
+            self.engine_combo.addItem(choice.text, choice.name)
+            self.engine_combo.setItemData(self.engine_combo.count() - 1, choice.tooltip,
+                                          Qt.ItemDataRole.ToolTipRole)
+        i = self.engine_combo.findData(current)
+        self.engine_combo.setCurrentIndex(max(i, 0))
+        self.engine_combo.blockSignals(False)
 
     def set_engine(self, name: str) -> None:
         i = self.engine_combo.findData(name)
