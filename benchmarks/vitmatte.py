@@ -2,6 +2,7 @@
 
     nice -n 5 .venv/bin/python benchmarks/vitmatte.py                       # ViTMatte-S: 1, 2.5, 12 MP
     .venv/bin/python benchmarks/vitmatte.py --variants small,base --sizes 1,2.5 --tiles 512,1024
+    (tiles 0: the engine's default tile for the device)
     .venv/bin/python benchmarks/vitmatte.py --device cuda --markdown out.md
 
 These machines cannot download the authors' weights, but the time and memory of a
@@ -60,7 +61,7 @@ def run_one(variant: str, megapixels: float, tile: int, device: str) -> dict:
     image, trimap, _ = synthetic_case(height, width)
     with tempfile.TemporaryDirectory() as tmp:
         folder = save_random_vitmatte(Path(tmp) / variant, variant)
-        engine = VitMatteEngine(device, model_dir=folder, tile=tile, overlap=OVERLAP)
+        engine = VitMatteEngine(device, model_dir=folder, tile=tile or None, overlap=OVERLAP)
     # warm-up on a small crop (first-call allocations, not the photo's work)
     engine.estimate(image[:256, :256].copy(), trimap[:256, :256].copy())
     loaded = _rss_mb()
@@ -76,7 +77,7 @@ def run_one(variant: str, megapixels: float, tile: int, device: str) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     row = {"variant": variant, "megapixels": round(height * width / 1e6, 2),
            "size": f"{width}x{height}", "unknown_share": float((trimap == UNKNOWN).mean()),
-           "tile": tile, "tiles": sum("tile" in m for m in tiles), "device": device,
+           "tile": engine.tile, "tiles": sum("tile" in m for m in tiles), "device": device,
            "seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak,
            "rss_after_load_mb": loaded, "threads": torch.get_num_threads(),
            "finite": bool(np.isfinite(alpha).all())}
@@ -90,7 +91,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--variants", default="small", help="small,base")
     ap.add_argument("--sizes", default="1,2.5,12", help="megapixels, comma-separated")
-    ap.add_argument("--tiles", default="1024", help="tile sides, comma-separated")
+    ap.add_argument("--tiles", default="0", help="tile sides, comma-separated (0: the engine's "
+                                                 "default for the device)")
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     ap.add_argument("--markdown", type=Path, help="also write the table here")
     ap.add_argument("--one", nargs=3, metavar=("VARIANT", "MP", "TILE"), help=argparse.SUPPRESS)

@@ -17,14 +17,27 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     engines = all_engines()
     rows = [("NAME", "AVAILABLE", "DEVICES", "DESCRIPTION")]
+    networks = []
     for name in sorted(engines):
         cls = engines[name]
         ok = cls.available()
         info = cls.info()
         text = f"{info.description} [{info.note}]" if info.note else info.description
-        rows.append((name, "yes" if ok else "no", ", ".join(info.devices), text))
+        state = "yes" if ok else "no"
+        if info.model:
+            if ok:
+                networks.append(name)
+            else:
+                state = "download"
+        rows.append((name, state, ", ".join(info.devices), text))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3])
     print(f"\ndefault: {default_engine_name()}")
+    if networks:
+        print(f"pretrained networks installed: {', '.join(networks)}; pick one with "
+              f"--engine {networks[0]} (the default stays {default_engine_name()})")
+    else:
+        print("pretrained networks ('download' above): matteditor models fetch NAME, "
+              "then --engine NAME")
     return 0

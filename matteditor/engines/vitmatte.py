@@ -23,23 +23,27 @@ from . import register
 from .base import EngineOptions
 from .tiled_network import TiledNetworkEngine
 
-#: Tile side and blended overlap (pixels).  ViTMatte's global-attention blocks see a
-#: whole tile, so a larger tile gives more context; 1024 px is 4096 tokens
-#: (benchmarks/vitmatte.py measures time and memory per tile size).
-TILE, OVERLAP = 1024, 128
+#: Tile side per device, and the blended overlap (pixels).  ViTMatte's global-attention
+#: blocks see a whole tile: a larger tile gives more context, but their cost grows with
+#: the square of its tokens.  On this project's 2-core CPU (benchmarks/vitmatte.py) a
+#: 2.5 MP photo with a 10% band took 10.7 s in 512-px tiles and 78 s in 1024-px tiles
+#: (peak RSS 1.05 against 2.19 GB): 512 px, the crop size ViTMatte was trained on, on
+#: the CPU; 1024 px on CUDA, where attention is cheap and memory ample.
+TILE = {"cpu": 512, "cuda": 1024}
+OVERLAP = 128
 
 
 class _VitMatteEngine(TiledNetworkEngine):
     """ViTMatte from the installed model :attr:`model_name` (or ``model_dir``)."""
 
     def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(), *,
-                 model_dir: str | Path | None = None, tile: int = TILE,
+                 model_dir: str | Path | None = None, tile: int | None = None,
                  overlap: int = OVERLAP) -> None:
         super().__init__(device, options)
         folder = Path(model_dir) if model_dir is not None else verified_dir(self.spec())
         self.runner = VitMatteRunner(folder, device)
         self.stride = self.runner.stride
-        self.tile, self.overlap = tile, overlap
+        self.tile, self.overlap = tile or TILE.get(device, TILE["cpu"]), overlap
 
     @classmethod
     def spec(cls) -> ModelSpec:
