@@ -184,12 +184,13 @@ class ModelInstaller(QObject):
 
     @Slot(object, object, str)
     def _on_progress(self, done: int, total: int, current: str) -> None:
-        if self.dialog is None:
+        dialog = self.dialog
+        if dialog is None:
             return
-        if total:
-            self.dialog.setValue(min(1000, int(1000 * done / total)))
-        self.dialog.setLabelText(f"{self._title}\n{current}: {done / 1e6:.1f} of "
-                                 f"{total / 1e6:.1f} MB")
+        dialog.setLabelText(f"{self._title}\n{current}: {done / 1e6:.1f} of "
+                            f"{total / 1e6:.1f} MB")
+        if total:   # a modal dialog's setValue processes events: it may end the job
+            dialog.setValue(min(1000, int(1000 * done / total)))
 
     @Slot()
     def _on_succeeded(self) -> None:
