@@ -16,7 +16,7 @@ from .. import compositing
 from ..compositing import to_uint8
 from ..errors import ExportError, MatteError
 from .context import EditorContext
-from .export_dialog import ExportDialog, ExportKind, ExportOptions
+from .export_dialog import ExportDialog, ExportKind, ExportOptions, format_of
 from .exporter import Exporter
 from .qimage import rgba8_to_qimage
 
@@ -28,6 +28,7 @@ class ExportCommands:
     provides ``_error(title, error)`` (a dialog) and ``_refocus()``."""
 
     w: EditorContext
+    project_path: Path | None     # the open project's file (FileController's)
 
     def _init_export(self) -> None:
         self.exporter = Exporter(self.w)
@@ -67,14 +68,18 @@ class ExportCommands:
                 "when the status bar says it is up to date")
 
     def make_export_dialog(self) -> ExportDialog:
-        """The export dialog set up as the last export was: folder, kind and depth."""
+        """The export dialog set up as the last export was: folder, kind, format and depth.
+        The folder is the last export's while it exists, else the project's, else the
+        photo's."""
         qs = self.w.qs
-        folder = qs.value("files/export_folder")
+        folder = Path(str(qs.value("files/export_folder", "")))
+        if not str(qs.value("files/export_folder", "")) or not folder.is_dir():
+            folder = self.project_path.parent if self.project_path is not None else None
         kind = next((k for k in ExportKind if k.suffix == qs.value("files/export_kind")),
                     ExportKind.CUTOUT)
         bits = 16 if str(qs.value("files/export_bits", "8")) == "16" else 8
-        return ExportDialog(self.w.document, Path(folder) if folder else None, self.w,
-                            kind=kind, bits=bits)
+        fmt = str(qs.value("files/export_format", ".png"))
+        return ExportDialog(self.w.document, folder, self.w, kind=kind, bits=bits, fmt=fmt)
 
     def export_to(self, options: ExportOptions) -> bool:
         """Start writing an export on the export thread; False (with a message) if there is
@@ -105,6 +110,7 @@ class ExportCommands:
             return
         self.w.qs.setValue("files/export_folder", str(options.path.parent))
         self.w.qs.setValue("files/export_kind", options.kind.suffix)
+        self.w.qs.setValue("files/export_format", format_of(options.path))
         if options.kind is not ExportKind.TRIMAP:  # (always 8 bits)
             self.w.qs.setValue("files/export_bits", options.bits)
         self.w.show_status(f"Exported {options.path}")

@@ -67,6 +67,29 @@ IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", 
                               ".gif", ".tga", ".exr", ".psd", ".heic", ".avif", ".jxl"))
 
 
+#: the formats of the Format box: canonical extension -> (name, can hold 16 bits)
+FORMATS = {".png": ("PNG", True), ".tif": ("TIFF, RGBA with unassociated alpha", True),
+           ".psd": ("Photoshop layers (PSD), 8 bits", False), ".jpg": ("JPEG, 8 bits", False)}
+_CANONICAL = {".tiff": ".tif", ".jpeg": ".jpg"}
+
+
+def format_of(path: Path) -> str:
+    """The canonical extension of ``path``'s format (``.tif`` for ``.tiff``)."""
+    suffix = path.suffix.lower()
+    return _CANONICAL.get(suffix, suffix)
+
+
+def formats_for(kind: ExportKind) -> list[str]:
+    """The canonical extensions ``kind`` can be written as, the default first."""
+    return [e for e in kind.extensions if e not in _CANONICAL]
+
+
+def depth_for(path: Path, bits: int) -> int:
+    """The depth a file at ``path`` is written with: ``bits`` where the format holds 16
+    bits per channel, 8 where it holds only 8 (PSD layers, JPEG)."""
+    return bits if FORMATS.get(format_of(path), ("", True))[1] else 8
+
+
 def with_extension(path: Path, kind: ExportKind, file_filter: str | None = None) -> Path:
     """``path`` with the extension for ``kind`` added when it has none (or an ending
     that is no image extension); ``file_filter`` (a save dialog's chosen filter)
@@ -121,8 +144,10 @@ def default_export_path(document: Document, kind: ExportKind, folder: Path | Non
 class ExportDialog(QDialog):
     def __init__(self, document: Document, folder: Path | None = None,
                  parent: QWidget | None = None, *, kind: ExportKind = ExportKind.CUTOUT,
-                 bits: int = 8) -> None:
+                 bits: int = 8, fmt: str = ".png") -> None:
         super().__init__(parent)
+        self._format = fmt                   # the format last chosen (kept across kinds)
+        self._bits = bits                    # the depth chosen, for formats that hold it
         self.setWindowTitle("Export")
         self._document = document
         self._folder = folder
@@ -139,6 +164,10 @@ class ExportDialog(QDialog):
             layout.addWidget(b)
             b.toggled.connect(self._kind_changed)
         form = QFormLayout()
+        self.format = QComboBox()
+        self.format.setToolTip("The file format; the file name's extension follows it")
+        self.format.activated.connect(self._format_chosen)
+        form.addRow("Format", self.format)
         self.bits = QComboBox()
         self.bits.addItem("8 bits per channel", 8)
         self.bits.addItem("16 bits per channel", 16)
@@ -146,6 +175,7 @@ class ExportDialog(QDialog):
         row = QHBoxLayout()
         self.path_edit = QLineEdit()
         self.path_edit.textEdited.connect(self._edited)
+        self.path_edit.textChanged.connect(self._path_changed)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row.addWidget(self.path_edit, 1)
@@ -158,6 +188,7 @@ class ExportDialog(QDialog):
         box.rejected.connect(self.reject)
         layout.addWidget(box)
         self.bits.setCurrentIndex(max(0, self.bits.findData(bits)))
+        self.bits.activated.connect(lambda _i: setattr(self, "_bits", int(self.bits.currentData())))
         self._buttons[kind].setChecked(True)
         self.path_edit.setFocus()
         self.resize(520, self.sizeHint().height())
@@ -170,7 +201,7 @@ class ExportDialog(QDialog):
         kind = self.kind()
         path = with_extension(Path(self.path_edit.text().strip()).expanduser(), kind,
                               self._filter)
-        return ExportOptions(kind, path, int(self.bits.currentData()))
+        return ExportOptions(kind, path, depth_for(path, int(self.bits.currentData())))
 
     def accept(self) -> None:
         """Close with Save, after asking before replacing an existing file."""
@@ -199,10 +230,42 @@ class ExportDialog(QDialog):
         self._confirmed = None
 
     def _kind_changed(self) -> None:
+        kind = self.kind()
+        self.format.blockSignals(True)
+        self.format.clear()
+        for ext in formats_for(kind):
+            self.format.addItem(FORMATS[ext][0], ext)
+        self.format.blockSignals(False)
         if not self._path_edited:
-            self.path_edit.setText(str(default_export_path(self._document, self.kind(),
-                                                           self._folder)))
-        self.bits.setEnabled(self.kind() is not ExportKind.TRIMAP)
+            fmt = self._format if self._format in formats_for(kind) else formats_for(kind)[0]
+            self.path_edit.setText(str(default_export_path(self._document, kind,
+                                                           self._folder).with_suffix(fmt)))
+        self._path_changed()
+
+    def _format_chosen(self) -> None:
+        """A format picked in the box: the file name's extension follows."""
+        fmt = str(self.format.currentData())
+        self._format = fmt
+        path = Path(self.path_edit.text().strip())
+        if path.name and format_of(path) != fmt:
+            stem = path.with_suffix("") if path.suffix.lower() in IMAGE_EXTENSIONS else path
+            self.path_edit.setText(str(stem.with_name(stem.name + fmt)))
+            self._confirmed = None
+
+    def _path_changed(self) -> None:
+        """The box shows the typed extension's format, and the depth what it can hold."""
+        fmt = format_of(Path(self.path_edit.text().strip()))
+        i = self.format.findData(fmt)
+        if i >= 0:
+            self.format.setCurrentIndex(i)
+        deep = FORMATS.get(fmt, ("", True))[1]
+        trimap = self.kind() is ExportKind.TRIMAP
+        self.bits.setEnabled(deep and not trimap)
+        self.bits.setCurrentIndex(max(0, self.bits.findData(self._bits if deep and not trimap
+                                                           else 8)))
+        self.bits.setToolTip("" if deep or trimap else
+                             f"{FORMATS[fmt][0].split(',')[0]} files hold 8 bits per channel; "
+                             "choose PNG or TIFF for 16 bits")
 
     def _browse(self) -> None:
         path, chosen_filter = QFileDialog.getSaveFileName(self, "Export to",

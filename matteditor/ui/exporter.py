@@ -61,6 +61,9 @@ def write_export(path: Path, pixels: np.ndarray, bits: int, photo: np.ndarray) -
     if cutout and suffix in (".tif", ".tiff"):
         write_tiff(path, pixels[..., :3], pixels[..., 3], bits=bits)
     elif cutout and suffix == ".psd":
+        if bits != 8:   # the layers are 8-bit: never write fewer bits than asked silently
+            raise ExportError(f"could not write {path}: a layered PSD holds 8 bits per "
+                              f"channel, not {bits}; export a TIFF for 16 bits")
         write_psd(path, photo, pixels[..., 3], pixels[..., :3])
     else:
         save_image(path, pixels, bits=bits)
