@@ -25,10 +25,10 @@ from .tiled_network import TiledNetworkEngine
 
 #: Tile side per device, and the blended overlap (pixels).  ViTMatte's global-attention
 #: blocks see a whole tile: a larger tile gives more context, but their cost grows with
-#: the square of its tokens.  On this project's 2-core CPU one forward pass of ViTMatte-S
-#: took 1.9-3.1 s at 512 px and 13-16 s at 1024 px (5-7x for 4x the pixels), and a
-#: 1024-px tile doubles the peak memory (docs/vitmatte.md): 512 px, the crop size ViTMatte
-#: was trained on, on the CPU; 1024 px on CUDA, where attention is cheap and memory ample.
+#: the square of its tokens.  On this project's 2-core CPU a 2.5 MP photo with a 10% band
+#: took 1.7x the CPU time and twice the peak memory with 1024-px tiles (docs/vitmatte.md):
+#: 512 px, the crop size ViTMatte was trained on, on the CPU; 1024 px on CUDA, where
+#: attention is cheap and memory ample.
 TILE = {"cpu": 512, "cuda": 1024}
 OVERLAP = 128
 
