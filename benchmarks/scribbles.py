@@ -92,12 +92,13 @@ def run_case(data: Path, name: str, method: str) -> dict:
 
         alpha = pymatting.estimate_alpha_cf(image.astype(np.float64), trimap / 255.0)
     else:
+        from matteditor.engines.base import EngineOptions
         from matteditor.engines.fast_cf import FastClosedFormEngine
         from matteditor.solvers.settings import CFSettings
 
         engine = (FastClosedFormEngine() if method == "coarse-to-fine" else
-                  FastClosedFormEngine(settings=CFSettings(max_factor_mb=12_000),
-                                       scribbles=None))
+                  FastClosedFormEngine(options=EngineOptions(
+                      closed_form=CFSettings(max_factor_mb=12_000), scribbles=None)))
         alpha = engine.estimate(image, trimap)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "sad": float(np.abs(alpha - gt).sum() / 1000),

@@ -12,6 +12,12 @@ by the document itself (:meth:`Document.begin_stroke`, ``extend_stroke``,
 ``end_stroke``, ``abort_stroke``, as napari's labels layer does): every
 segment bumps the revision and is announced as it is painted, and the undo
 diff is built from the stroke's own region, never from a copy of the trimap.
+
+A result is kept with the trimap it was computed for (:class:`~matteditor.results.Result`),
+so the matte shown and exported is clamped against that trimap, never against one
+a stroke is half-way through; exact results of recent trimaps are kept by content
+(:class:`~matteditor.results.ResultCache`), and undo and redo show the matte of the
+trimap they return to at once.
 """
 
 from __future__ import annotations
@@ -24,41 +30,26 @@ from typing import Callable
 
 import numpy as np
 
-from .edges import EdgeAdjustments, decontaminate
+from .edges import EdgeAdjustments
 from .errors import TrimapError
 from .geometry import Rect
-from .history import History
-from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, check_trimap, paint_stroke
+from .history import History, TrimapEdit
+from .results import (Matte, Result, ResultCache, adjusted_matte, changed_region,
+                      trimap_key)
+from .strokes import Stroke
+from .brush import paint_soft_stroke, pressure_radius
+from .trimap import BACKGROUND, FOREGROUND, UNKNOWN, check_trimap
 
-
-@dataclass(frozen=True)
-class TrimapEdit:
-    """A region diff of the trimap: one undo step (one stroke, one fill...)."""
-
-    rect: Rect
-    before: np.ndarray  # uint8 rect.height x rect.width
-    after: np.ndarray
-    label: str = "Edit"
-
-    @property
-    def nbytes(self) -> int:
-        return self.before.nbytes + self.after.nbytes
-
-    @staticmethod
-    def between(old: np.ndarray, new: np.ndarray, label: str = "Edit") -> "TrimapEdit | None":
-        """The diff that turns trimap ``old`` into ``new``, or None if they are equal."""
-        rect = Rect.of_mask(old != new)
-        if rect.empty:
-            return None
-        rs = rect.slices
-        return TrimapEdit(rect, old[rs].copy(), new[rs].copy(), label)
+__all__ = ["Change", "ChangeKind", "Document", "History", "Matte", "TrimapEdit",
+           "adjusted_matte"]
 
 
 class ChangeKind(enum.Enum):
     IMAGE = "image"        # a new photo (everything else is reset)
     TRIMAP = "trimap"      # trimap pixels changed inside ``rect``
     STROKE = "stroke"      # a stroke ended: its pixels (``rect``) came as TRIMAP changes
-    ALPHA = "alpha"        # a new alpha (and maybe foreground) arrived, or new edge adjustments
+    ALPHA = "alpha"        # a new alpha (and maybe foreground; ``rect``: where it may differ)
+    #                        arrived, or new edge adjustments
     HISTORY = "history"    # undo/redo availability changed
 
 
@@ -68,43 +59,6 @@ class Change:
     revision: int
     rect: Rect | None = None
     in_stroke: bool = False   # a TRIMAP change of a stroke still being drawn
-
-
-class _Stroke:
-    """A stroke being painted: its label, radius, last point, and the trimap as it
-    was before it inside the rectangle it has touched so far."""
-
-    def __init__(self, value: int, radius: float, label: str) -> None:
-        self.value = value
-        self.radius = radius
-        self.label = label
-        self.last: tuple[float, float] | None = None
-        self.rect = Rect(0, 0, 0, 0)      # what ``before`` covers
-        self.before = np.zeros((0, 0), np.uint8)
-
-    def cover(self, trimap: np.ndarray, rect: Rect) -> None:
-        """Extend ``before`` to cover ``rect``: pixels outside the old rectangle were
-        never touched by this stroke, so the trimap still holds their old labels."""
-        grown = rect.union(self.rect)
-        if grown == self.rect:
-            return
-        before = trimap[grown.slices].copy()
-        if not self.rect.empty:
-            old = Rect(self.rect.x0 - grown.x0, self.rect.y0 - grown.y0,
-                       self.rect.x1 - grown.x0, self.rect.y1 - grown.y0)
-            before[old.slices] = self.before
-        self.rect, self.before = grown, before
-
-
-@dataclass(frozen=True)
-class Matte:
-    """The matte as shown and exported: the engine's alpha with the document's edge
-    adjustments applied (float32 H x W), and the cutout's colours with its
-    decontamination amount (float32 H x W x 3, None until foreground colours are
-    estimated).  Both None before the first alpha."""
-
-    alpha: np.ndarray | None
-    colors: np.ndarray | None
 
 
 Listener = Callable[[Change], None]
@@ -120,11 +74,12 @@ class Document:
         foreground: float32 H x W x 3 in [0, 1] (decontaminated colours), or None
         alpha_revision: the trimap revision ``alpha`` was computed for (-1: none)
         revision: bumped on every change of the trimap or image
+        results: exact results of recent trimaps (undo and redo restore them)
     """
 
     def __init__(self, image: np.ndarray, trimap: np.ndarray | None = None,
                  path: Path | None = None, default_label: int = UNKNOWN,
-                 history: History | None = None) -> None:
+                 history: History | None = None, results: ResultCache | None = None) -> None:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.float32:
             raise TrimapError(f"image must be float32 HxWx3, got {image.dtype} {image.shape}")
         self.image = image
@@ -137,14 +92,14 @@ class Document:
             check_trimap(trimap, (h, w))
             trimap = trimap.copy()
         self.trimap = trimap
-        self.alpha: np.ndarray | None = None
-        self.foreground: np.ndarray | None = None
+        self._result: Result | None = None
         self.alpha_revision = -1
         self.revision = 0
         # Not ``history or History()``: an empty History is falsy (__len__).
         self.history = history if history is not None else History()
+        self.results = results if results is not None else ResultCache()
         self._dirty: Rect | None = None  # union of changes since the last solve request
-        self._stroke: _Stroke | None = None
+        self._stroke: Stroke | None = None
         self.adjustments = EdgeAdjustments()
         self._matte_lock = threading.Lock()
         self._matte: tuple[tuple, Matte] | None = None   # (what it was made from, the matte)
@@ -178,28 +133,34 @@ class Document:
     def stroke_active(self) -> bool:
         return self._stroke is not None
 
-    def begin_stroke(self, value: int, radius: float, label: str = "Stroke") -> None:
+    def begin_stroke(self, value: int, radius: float, label: str = "Stroke",
+                     hardness: float = 1.0) -> None:
         """Start a brush stroke of ``value`` (a trimap label), ``radius`` pixels wide
-        on each side; an unfinished stroke is ended first."""
+        on each side, ``hardness`` in [0, 1] (:mod:`matteditor.brush`); an unfinished
+        stroke is ended first."""
         self.end_stroke()
         if value not in (FOREGROUND, BACKGROUND, UNKNOWN):
             raise TrimapError(f"cannot paint value {value}; use 0, 128 or 255")
-        self._stroke = _Stroke(value, float(radius), label)
+        if not 0.0 <= hardness <= 1.0:
+            raise TrimapError(f"brush hardness must be between 0 and 1, got {hardness}")
+        self._stroke = Stroke(value, float(radius), label, float(hardness))
 
-    def extend_stroke(self, point: tuple[float, float]) -> Rect | None:
+    def extend_stroke(self, point: tuple[float, float], pressure: float = 1.0) -> Rect | None:
         """Paint from the stroke's last point to ``point`` (x, y, continuous image
-        coordinates); returns the pixels changed (None: none)."""
+        coordinates) with a pen ``pressure`` in [0, 1] scaling the radius (a mouse
+        presses 1); returns the pixels changed (None: none)."""
         st = self._stroke
         if st is None:
             return None
         points = [point] if st.last is None else [st.last, point]
         st.last = point
+        radius = pressure_radius(st.radius, pressure)
         w, h = self.size
-        reach = Rect.of_points(np.asarray(points), max(st.radius, 1.0), w, h)
+        reach = Rect.of_points(np.asarray(points), max(radius, 1.0) + 1, w, h)
         if reach.empty:
             return None
         st.cover(self.trimap, reach)
-        box = paint_stroke(self.trimap, points, st.radius, st.value)
+        box = paint_soft_stroke(self.trimap, points, radius, st.value, st.hardness)
         if box is None:
             return None
         rect = Rect(*box)
@@ -254,22 +215,40 @@ class Document:
         return self.replace_trimap(np.full_like(self.trimap, self.default_label), "Clear trimap")
 
     def undo(self) -> TrimapEdit | None:
+        """Undo the newest recorded edit (None: nothing to undo)."""
         self.end_stroke()
-        edit = self.history.pop_undo()
-        if edit is not None:
-            self.trimap[edit.rect.slices] = edit.before
-            self._changed(edit.rect)
-            self._emit(Change(ChangeKind.HISTORY, self.revision))
-        return edit
+        edit = self.history.next_undo()
+        return edit if edit is not None and self.undo_edit(edit) else None
 
     def redo(self) -> TrimapEdit | None:
+        """Redo the newest undone edit (None: nothing to redo)."""
         self.end_stroke()
-        edit = self.history.pop_redo()
-        if edit is not None:
-            self.trimap[edit.rect.slices] = edit.after
-            self._changed(edit.rect)
-            self._emit(Change(ChangeKind.HISTORY, self.revision))
-        return edit
+        edit = self.history.next_redo()
+        return edit if edit is not None and self.redo_edit(edit) else None
+
+    def undo_edit(self, edit: TrimapEdit) -> bool:
+        """Undo exactly ``edit``: False (nothing changes) unless it is the history's
+        next edit to undo (it may have been dropped for the history's caps).  The
+        exact matte of the trimap this returns to is shown at once if it is kept."""
+        self.end_stroke()
+        if not self.history.undo_edit(edit):
+            return False
+        self._step(edit, edit.before)
+        return True
+
+    def redo_edit(self, edit: TrimapEdit) -> bool:
+        """Redo exactly ``edit`` (False unless it is the history's next to redo)."""
+        self.end_stroke()
+        if not self.history.redo_edit(edit):
+            return False
+        self._step(edit, edit.after)
+        return True
+
+    def _step(self, edit: TrimapEdit, pixels: np.ndarray) -> None:
+        self.trimap[edit.rect.slices] = pixels
+        self._changed(edit.rect)
+        self.restore_result()
+        self._emit(Change(ChangeKind.HISTORY, self.revision))
 
     def _changed(self, rect: Rect, in_stroke: bool = False) -> None:
         self.revision += 1
@@ -282,14 +261,38 @@ class Document:
         return dirty
 
     # -- results ----------------------------------------------------------
+    @property
+    def alpha(self) -> np.ndarray | None:
+        return None if self._result is None else self._result.alpha
+
+    @property
+    def foreground(self) -> np.ndarray | None:
+        return None if self._result is None else self._result.foreground
+
+    @property
+    def result(self) -> Result | None:
+        """The result shown, with the trimap it was computed for (None: no matte)."""
+        return self._result
+
+    @property
+    def has_exact_result(self) -> bool:
+        """True when the alpha shown is the engine's exact answer for the trimap as it is."""
+        r = self._result
+        return r is not None and r.exact and self.alpha_revision == self.revision
+
     def set_result(self, alpha: np.ndarray, revision: int,
-                   foreground: np.ndarray | None = None) -> bool:
-        """Store an alpha computed for ``revision``.
+                   foreground: np.ndarray | None = None, exact: bool = True) -> bool:
+        """Store an alpha computed for ``revision`` (``exact``: the engine's exact
+        answer, not a preview or local one).
 
         Returns False (and stores nothing) if the result is stale: the trimap
-        has changed since, or a newer result is already here.
+        has changed since, a newer result is already here, or this is a preview
+        of a revision whose exact alpha is here.
         """
         if revision != self.revision or revision < self.alpha_revision:
+            return False
+        current = self._result if self.alpha_revision == revision else None
+        if current is not None and current.exact and not exact:
             return False
         if alpha.shape != self.trimap.shape:
             raise TrimapError(f"alpha is {alpha.shape[1]}x{alpha.shape[0]}, "
@@ -297,20 +300,37 @@ class Document:
         if foreground is not None and foreground.shape != self.image.shape:
             raise TrimapError(f"foreground has shape {foreground.shape}, "
                               f"expected {self.image.shape}")
-        self.alpha = alpha
-        self.foreground = foreground
+        # The trimap of this revision, copied once: strokes change self.trimap in place.
+        trimap = current.trimap if current is not None else self.trimap.copy()
+        self._result = Result(alpha, foreground, trimap, exact)
         self.alpha_revision = revision
+        if exact:
+            self.results.put(trimap_key(trimap), self._result)
         self._emit(Change(ChangeKind.ALPHA, revision, self.bounds))
+        return True
+
+    def restore_result(self) -> bool:
+        """Show the kept exact result of the trimap as it is now, if there is one (after
+        an undo or redo: the matte it returns to, without a solve); listeners get
+        ALPHA.  Returns False if no result of this trimap is kept."""
+        kept = self.results.get(trimap_key(self.trimap))
+        if kept is None:
+            return False
+        old, self._result = self._result, kept
+        self.alpha_revision = self.revision
+        # Only what differs needs recomposing (an incremental solve changes the tiles
+        # around the stroke); the whole picture when there was no matte.
+        rect = changed_region(old, kept)
+        self._emit(Change(ChangeKind.ALPHA, self.revision, rect))
         return True
 
     def clear_result(self) -> bool:
         """Forget the alpha and foreground colours (e.g. the trimap no longer has
         both labels, so no matte belongs to it); listeners get an ALPHA change
         with ``alpha`` None.  Returns False if there was nothing to forget."""
-        if self.alpha is None and self.foreground is None:
+        if self._result is None:
             return False
-        self.alpha = None
-        self.foreground = None
+        self._result = None
         self.alpha_revision = -1
         self._emit(Change(ChangeKind.ALPHA, self.revision, self.bounds))
         return True
@@ -324,36 +344,27 @@ class Document:
             self._emit(Change(ChangeKind.ALPHA, self.revision, self.bounds))
 
     def matte(self) -> Matte:
-        """``alpha`` and ``foreground`` with :attr:`adjustments` applied (computed once
-        per alpha, colours and adjustments; safe to call from the compose and export
-        threads: the document replaces those arrays, it never changes them in place)."""
-        alpha, fg, adj = self.alpha, self.foreground, self.adjustments
-        if alpha is None:
+        """``alpha`` and ``foreground`` with :attr:`adjustments` applied, clamped against the
+        trimap the alpha was computed for (computed once per result and adjustments; safe
+        to call from the compose and export threads: the document replaces results, it
+        never changes them in place)."""
+        result, adj = self._result, self.adjustments
+        if result is None:
             return Matte(None, None)
         with self._matte_lock:
             if self._matte is not None:
-                (a, f, d), matte = self._matte   # the arrays themselves: ids can be reused
-                if a is alpha and f is fg and d == adj:
+                (r, d), matte = self._matte   # the result itself: ids can be reused
+                if r is result and d == adj:
                     return matte
-            matte = adjusted_matte(self.image, alpha, fg, adj, self.trimap)
-            self._matte = ((alpha, fg, adj), matte)
+            matte = adjusted_matte(self.image, result.alpha, result.foreground, adj,
+                                   result.trimap)
+            self._matte = ((result, adj), matte)
             return matte
 
-    def matte_job(self):
+    def matte_job(self) -> Callable[[], Matte]:
         """A function giving :meth:`matte` as it is now, for another thread to call
-        (an export): the arrays are taken now, the adjustments computed there."""
-        alpha, fg, adj, trimap = self.alpha, self.foreground, self.adjustments, self.trimap.copy()
-        return lambda: adjusted_matte(self.image, alpha, fg, adj, trimap)
-
-
-def adjusted_matte(image: np.ndarray, alpha: np.ndarray | None, foreground: np.ndarray | None,
-                   adjustments: EdgeAdjustments, trimap: np.ndarray) -> Matte:
-    """``alpha`` with ``adjustments`` (known ``trimap`` regions kept 0/1) and the
-    colours decontaminated by its amount; the arrays themselves when unchanged."""
-    if alpha is None:
-        return Matte(None, None)
-    shown = adjustments.apply(alpha, trimap) if adjustments.changes_alpha else alpha
-    colors = foreground
-    if foreground is not None and adjustments.decontamination < 1.0:
-        colors = decontaminate(image, foreground, adjustments.decontamination)
-    return Matte(shown, colors)
+        (an export): the result is taken now, the adjustments computed there."""
+        result, adj, image = self._result, self.adjustments, self.image
+        if result is None:
+            return lambda: Matte(None, None)
+        return lambda: adjusted_matte(image, result.alpha, result.foreground, adj, result.trimap)

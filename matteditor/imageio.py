@@ -19,7 +19,6 @@ import io
 import logging
 import os
 import stat
-import threading
 import warnings
 from contextlib import contextmanager
 from struct import error as struct_error
@@ -33,6 +32,7 @@ from PIL import Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
 from .errors import ImageLoadError, MatteError, TrimapError
 from .imagewrite import atomic_write, encode_image, save_image
 from .trimap import snap_trimap
+from .trimap_labels import check_trimap_labels
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,12 @@ PathLike = str | os.PathLike
 _ORIENTATION_TAG = 0x0112
 _ICC_SRGB = ImageCms.createProfile("sRGB")
 # Pillow's decompression-bomb guard reads a module-level limit that would
-# override the caller's ImageLimits (and report no width/height).  While
-# Image.open reads a header (under this lock) we switch it off and check the
-# size ourselves right after, before any pixel is decoded.
-_PIL_LIMIT_LOCK = threading.Lock()
+# override the caller's ImageLimits (and report no width/height).  It is switched
+# off once, when this module is imported (flipping it around each read, on whatever
+# thread reads, changed it for every other thread's Pillow calls meanwhile), and
+# every header is checked against ImageLimits right after it is read, before any
+# pixel is decoded (_open_header).
+Image.MAX_IMAGE_PIXELS = None
 # Errors Pillow and its plugins raise for damaged data.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError,
                   TypeError, struct_error, Image.DecompressionBombError)
@@ -101,15 +103,8 @@ def _open_header(data: bytes, path: Path, limits: ImageLimits) -> Image.Image | 
     None for a TIFF whose header we could size but Pillow cannot decode.
     """
     try:
-        with _PIL_LIMIT_LOCK, warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            saved = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = None
-            try:
-                im = Image.open(io.BytesIO(data))
-            finally:
-                Image.MAX_IMAGE_PIXELS = saved
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        im = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as e:    # only if a caller set Pillow's limit again
         raise _fail(path, f"the image is too large to decode safely ({e})") from None
     except UnidentifiedImageError:
         size = _tiff_size(data)
@@ -367,15 +362,18 @@ def load_trimap(path: PathLike, shape: tuple[int, int],
     Returns:
         uint8 H x W in {0, 128, 255} (see :func:`trimap.snap_trimap` for the rule).
     Raises:
-        ImageLoadError if unreadable; TrimapError naming both sizes on a mismatch.
+        ImageLoadError if unreadable; TrimapError naming both sizes on a mismatch,
+        or for a trimap painted in colours or with transparent pixels (its labels are
+        gray levels only: neither can be read as one without guessing).
     """
     path = Path(path)
     try:
-        pixels, _ = _decode(path, limits)
+        pixels, alpha = _decode(path, limits)
     except ImageLoadError as e:
         raise TrimapError(f"trimap: {e}") from None
     gray = _luminance(pixels)
     _check_shape("trimap", path, gray.shape, shape, TrimapError)
+    check_trimap_labels(path, pixels, alpha)
     # Round to 1/255 steps first so float error cannot move a value across a threshold.
     return snap_trimap(np.rint(gray * 255).astype(np.uint8))
 

@@ -11,10 +11,15 @@ tagged with the revision it belongs to, in this order:
    the networks, by the fast classical engine);
 2. ``LOCAL``: the stroke's surroundings solved at full resolution
    (``local_first`` engines, after an edit), then ``EXACT``: the exact alpha;
-3. ``FOREGROUND``: the decontaminated foreground colours for that alpha.
+3. ``FOREGROUND``: the decontaminated foreground colours for that alpha,
+   solved again only in the tiles where the alpha changed since the last ones
+   (:class:`~matteditor.foreground.ForegroundSession`; cancelled between tiles,
+   so the next stroke does not wait behind a whole photo's colours).
 
 Cancellation is checked between the steps (and inside them by the engines).
-Each engine keeps one session per photo, and the pipeline remembers for each
+The pipeline holds the sessions of one photo and one engine at a time (each
+holds what it computed from the photo: 144 MB and more at 12 MP), made on first
+use; a new photo or another engine forgets the others.  It remembers for each
 session which region changed since it last answered, so a cancelled request's
 edits are not lost to the next one.
 """
@@ -31,11 +36,11 @@ import numpy as np
 
 from .engines import Engine, EngineOptions, create_engine, fallback_engine_name
 from .engines.base import CancelToken, ProgressFn, no_progress
+from .engines.memory import solving_engine
 from .errors import TrimapError
-from .foreground import estimate_foreground
+from .foreground import ForegroundSession
 from .geometry import Rect
 from .preview import PreviewSolver
-from .trimap import UNKNOWN
 
 log = logging.getLogger(__name__)
 
@@ -128,22 +133,44 @@ class LiveMatte:
         self.preview_side = preview_side
         self.options = options
         self._image: np.ndarray | None = None
+        self._engine_name: str | None = None
         self._engines: dict[str, Engine] = {}
         self._previews: dict[str, PreviewSolver] = {}
+        self._foreground: ForegroundSession | None = None
         self._changes = _Changes()
 
     @property
     def image(self) -> np.ndarray | None:
         return self._image
 
+    @property
+    def sessions(self) -> int:
+        """How many engine sessions (full size and preview) are held now."""
+        return len(self._engines) + len(self._previews)
+
     def set_image(self, image: np.ndarray) -> None:
         """Start on a new photo (float32 H x W x 3; the caller never changes it in
-        place); the engines' sessions move to it when they are next used."""
+        place): the sessions of the previous one are forgotten (their memory freed)."""
         self._image = image
+        self._engines.clear()
+        self._previews.clear()
+        self._foreground = None
         self._changes = _Changes()
+
+    def set_engine(self, name: str) -> None:
+        """Answer with engine ``name`` from now on: the other engines' sessions are
+        forgotten (:meth:`run` calls it when a request names another engine)."""
+        if name == self._engine_name:
+            return
+        self._engine_name = name
+        self._engines = {k: v for k, v in self._engines.items() if k == name}
+        for key in list(self._previews):
+            self._changes.forget(f"preview:{key}")
+        self._previews.clear()
 
     def engine(self, name: str) -> Engine:
         """The full-resolution session of engine ``name`` on the current photo."""
+        self.set_engine(name)
         engine = self._engines.get(name)
         if engine is None:
             engine = self._engines[name] = self.factory(name, self.options)
@@ -174,10 +201,9 @@ class LiveMatte:
         start = time.perf_counter()
         self._changes.add(request.changed)
 
-        def result(kind: ResultKind, alpha: np.ndarray, fg: np.ndarray | None = None,
-                   answered: Engine | None = None):
+        def result(kind: ResultKind, alpha: np.ndarray, by: str,
+                   fg: np.ndarray | None = None) -> LiveResult:
             seconds = time.perf_counter() - start
-            by = (answered or engine).answered_by
             log.info("%s alpha for revision %d in %.2f s (%s)", kind.value, request.revision,
                      seconds, by)
             return LiveResult(kind, request.revision, alpha, fg, seconds, by)
@@ -189,12 +215,12 @@ class LiveMatte:
             # trimap at full size: on the reduced photo it might choose another); an engine
             # whose reduced answer would mislead (a network) is previewed by the fast
             # classical engine, and gives the final answer itself
-            name = (engine.engine_for(trimap) if engine.capabilities.preview
+            name = (solving_engine(engine, image, trimap) if engine.capabilities.preview
                     else fallback_engine_name())
             alpha = self._run_preview(request, name, scaled(progress, 0.0, _PREVIEW_END),
                                       cancel)
             if alpha is not None:
-                yield result(ResultKind.PREVIEW, alpha, answered=self._previews[name].engine)
+                yield result(ResultKind.PREVIEW, alpha, name)
         key = f"full:{request.engine}"
         prediction = engine.predict(trimap, self._changes.since(key),
                                     progress=scaled(progress, _PREVIEW_END, _ALPHA_END),
@@ -202,14 +228,15 @@ class LiveMatte:
         self._changes.answered(key)
         alpha = prediction.alpha
         if not prediction.exact:
-            yield result(ResultKind.LOCAL, alpha)
+            yield result(ResultKind.LOCAL, alpha, prediction.engine)
             alpha = engine.refine(progress=scaled(progress, _ALPHA_END, _REFINE_END), cancel=cancel)
-        yield result(ResultKind.EXACT, alpha)
+        yield result(ResultKind.EXACT, alpha, prediction.engine)
         if request.foreground:
             progress(_REFINE_END, "estimating foreground colours")
-            fg = (estimate_foreground(image, alpha, cancel=cancel)
-                  if (trimap == UNKNOWN).any() else image)
-            yield result(ResultKind.FOREGROUND, alpha, fg)
+            if self._foreground is None:
+                self._foreground = ForegroundSession(image)
+            fg = self._foreground.update(alpha, cancel)
+            yield result(ResultKind.FOREGROUND, alpha, prediction.engine, fg)
 
     def _run_preview(self, request: LiveRequest, name: str, progress: ProgressFn,
                      cancel: CancelToken) -> np.ndarray | None:

@@ -44,3 +44,12 @@ def write_bytes(tmp_path: Path) -> Callable[[str, bytes], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty per-test models folder (``$MATTEDITOR_MODELS``): what is installed
+    there is the test's own."""
+    folder = tmp_path / "models"
+    monkeypatch.setenv("MATTEDITOR_MODELS", str(folder))
+    return folder

@@ -163,3 +163,53 @@ def test_engine_names_are_literals_only_in_the_registry_and_the_engines():
             if isinstance(node, ast.Constant) and node.value in words:
                 places.append(f"{name}:{node.lineno} {node.value!r}")
     assert places == []
+
+
+def test_the_import_contracts_hold():
+    """pyproject.toml's import-linter contracts (the core and the command line never import
+    Qt or ui/, the solvers never import the engines, cli/ and ui/ never import each other,
+    no circle among the modules of a package), checked by ``lint-imports`` itself."""
+    import shutil
+    import subprocess
+    import sys
+
+    program = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) \
+        or shutil.which("lint-imports")
+    assert program, "import-linter is missing: pip install -e '.[dev]'"
+    run = subprocess.run([program, "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def test_the_qt_free_contract_names_every_module_but_the_editor_and_the_entry_point():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"]
+                    if "matteditor.ui" in c.get("forbidden_modules", []))
+    children = {f"matteditor.{p.stem}" for p in PACKAGE.iterdir()
+                if (p.suffix == ".py" or (p / "__init__.py").exists())
+                and p.stem not in ("__init__", "__main__", "ui")}
+    assert children - set(contract["source_modules"]) == set()
+
+
+def test_no_import_circle_anywhere_function_level_imports_included():
+    """The AST test above sees only imports made at load time; grimp sees every import,
+    a package's ``__init__`` and its modules included (``engines/__init__`` <-> ``auto``)."""
+    import grimp
+
+    graph = grimp.build_graph("matteditor", cache_dir=None)
+    modules = set(graph.modules)
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) & modules for m in modules}
+    cycles = []
+    for start in sorted(modules):        # a module that can reach itself is on a circle
+        seen, todo = set(), list(edges[start])
+        while todo:
+            m = todo.pop()
+            if m == start:
+                cycles.append(start)
+                break
+            if m not in seen:
+                seen.add(m)
+                todo.extend(edges[m])
+    assert cycles == []

@@ -8,7 +8,7 @@ import pytest
 
 from matteditor import engines
 from matteditor.engines import CancelToken, EngineOptions, create_engine
-from matteditor.errors import Cancelled
+from matteditor.errors import Cancelled, EngineError
 from matteditor.geometry import Rect
 from matteditor.live import LiveMatte, LiveRequest, ResultKind
 
@@ -39,7 +39,7 @@ def test_auto_is_the_default_and_answers_with_the_engine_the_policy_picks(monkey
     assert auto.answered_by == "information-flow" == engines.choose_engine(image, trimap)
     np.testing.assert_array_equal(alpha, create_engine("information-flow").estimate(image, trimap))
     # a band beyond the size information-flow was measured on goes to the fallback
-    monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", 100)
+    monkeypatch.setattr(engines.policy, "INFOFLOW_MAX_UNKNOWN", 100)
     alpha = auto.estimate(image, trimap)
     assert auto.answered_by == "fast-cf"
     np.testing.assert_allclose(alpha, create_engine("fast-cf").estimate(image, trimap), atol=1e-6)
@@ -68,7 +68,7 @@ def test_a_change_of_engine_is_answered_exactly(monkeypatch):
     auto.set_image(image)
     auto.predict(trimap)
     assert auto.answered_by == "information-flow"
-    monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", 100)
+    monkeypatch.setattr(engines.policy, "INFOFLOW_MAX_UNKNOWN", 100)
     # fast-cf has not seen the previous trimap: the changed region does not apply to it
     prediction = auto.predict(stroke, Rect.of_diff(trimap, stroke))
     assert auto.answered_by == "fast-cf" and prediction.exact
@@ -139,3 +139,66 @@ def test_auto_runs_each_engine_on_its_own_default_device(monkeypatch):
     asked = create_engine("auto", "cpu")          # another device asked for: every engine
     asked.set_image(image)
     assert asked.session("fast-cf").device == "cpu"
+
+
+def test_auto_made_for_a_device_runs_every_engine_there_even_the_default_one(monkeypatch):
+    """``--engine auto --device cuda`` on a CUDA machine: cuda is fast-cf's default, but
+    it was asked for, so information-flow (CPU by default) runs there too (issue 24, item 5)."""
+    from matteditor.engines.fast_cf import FastClosedFormEngine
+    from matteditor.engines.information_flow import InformationFlowEngine
+
+    monkeypatch.setattr(FastClosedFormEngine, "devices", classmethod(lambda c: ("cuda", "cpu")))
+    monkeypatch.setattr(InformationFlowEngine, "devices", classmethod(lambda c: ("cpu", "cuda")))
+    image, _, _ = band_case()
+    asked = create_engine("auto", "cuda")
+    asked.set_image(image)
+    assert asked.session("information-flow").device == "cuda"
+    assert asked.session("fast-cf").device == "cuda"
+
+
+def test_auto_refuses_to_move_an_engine_off_the_device_asked_for(monkeypatch):
+    from matteditor.engines.fast_cf import FastClosedFormEngine
+    from matteditor.engines.information_flow import InformationFlowEngine
+
+    monkeypatch.setattr(FastClosedFormEngine, "devices", classmethod(lambda c: ("cuda", "cpu")))
+    monkeypatch.setattr(InformationFlowEngine, "devices", classmethod(lambda c: ("cpu",)))
+    image, _, _ = band_case()
+    asked = create_engine("auto", "cuda")
+    asked.set_image(image)
+    with pytest.raises(EngineError, match="information-flow.*cuda"):
+        asked.session("information-flow")
+
+
+def test_the_prediction_names_the_engine_that_answered():
+    image, trimap, _ = band_case()
+    auto = create_engine("auto")
+    auto.set_image(image)
+    prediction = auto.predict(trimap)
+    assert prediction.engine == "information-flow" == auto.answered_by
+    plain = create_engine("fast-cf")
+    plain.set_image(image)
+    assert plain.predict(trimap).engine == "fast-cf"
+
+
+def test_engine_settings_reach_the_engines_auto_runs_through_the_options():
+    from matteditor.solvers.infoflow import InfoFlowSettings
+    from matteditor.solvers.settings import CFSettings
+
+    options = EngineOptions(closed_form=CFSettings(max_factor_mb=7, rtol=1e-4),
+                            information_flow=InfoFlowSettings(rtol=1e-5), scribbles=None)
+    image, _, _ = band_case()
+    auto = create_engine("auto", options=options)
+    auto.set_image(image)
+    fast = auto.session("fast-cf")
+    assert fast.settings == options.closed_form and fast.coarse is None
+    assert auto.session("information-flow").session.settings == options.information_flow
+
+
+def test_no_network_engine_offers_a_preview():
+    """A network's answer on a reduced photo differs from its answer at full size: the
+    networks declare no preview, so the pipeline previews them with the classical fallback."""
+    from matteditor.engines.registry import NEEDS_TORCH, all_engines
+
+    engines_ = all_engines()
+    networks = [engines_[name] for name in NEEDS_TORCH if name in engines_]
+    assert networks and not any(cls.capabilities.preview for cls in networks)

@@ -286,7 +286,7 @@ def test_python_dash_m_runs_the_command_line():
 
 
 def test_running_out_of_memory_is_one_error_line(photo, tmp_path, capsys, monkeypatch):
-    import matteditor.cli.matte as matte_cmd
+    import matteditor.cli.frames as matte_cmd
 
     def no_memory(*args, **kwargs):
         raise MemoryError
@@ -324,12 +324,12 @@ def test_library_errors_in_matte_are_one_line_with_the_traceback_in_the_log(
         photo, tmp_path, capsys, caplog, monkeypatch, error, needle):
     import logging
 
-    import matteditor.cli.matte as matte_cmd
+    import matteditor.export as export
 
     def fail(*args, **kwargs):
         raise error()
 
-    monkeypatch.setattr(matte_cmd, "save_image", fail)
+    monkeypatch.setattr(export, "save_image", fail)
     out = tmp_path / "o.png"
     with caplog.at_level(logging.DEBUG, logger="matteditor.cli"):
         assert run_cli(["matte", str(photo), "-o", str(out), "-q", "--alpha-only"]) == 1
@@ -346,7 +346,7 @@ def test_library_errors_in_trimap_are_one_line(photo, tmp_path, capsys, monkeypa
     def fail(*args, **kwargs):
         raise RuntimeError("x" * 5000)
 
-    monkeypatch.setattr(trimap_cmd, "grabcut_mask", fail)
+    monkeypatch.setattr(trimap_cmd, "selection_trimap", fail)
     code = run_cli(["-v", "trimap", str(photo), "--rect", "2,2,20,20",
                     "-o", str(tmp_path / "t.png")])
     assert code == 1
@@ -359,7 +359,7 @@ def test_library_errors_in_trimap_are_one_line(photo, tmp_path, capsys, monkeypa
 @pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit])
 def test_interrupts_and_exits_are_not_turned_into_error_lines(photo, tmp_path, capsys,
                                                               monkeypatch, error):
-    import matteditor.cli.matte as matte_cmd
+    import matteditor.cli.frames as matte_cmd
 
     def stop(*args, **kwargs):
         raise error()

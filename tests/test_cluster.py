@@ -144,7 +144,7 @@ def test_a_worker_killed_mid_write_loses_no_frame(frames, cluster, tmp_path, cap
 def _flaky_loads(log: str) -> None:
     """On a worker: loading 'flaky.png' fails the first time (any worker),
     'broken.png' always; every attempt is logged."""
-    import matteditor.cli.matte as matte
+    import matteditor.cli.frames as matte
 
     original = getattr(matte, _loader_name(matte))
 
@@ -162,7 +162,7 @@ def _flaky_loads(log: str) -> None:
 
 
 def _restore_loads() -> None:
-    import matteditor.cli.matte as matte
+    import matteditor.cli.frames as matte
 
     name = _loader_name(matte)
     setattr(matte, name, getattr(matte, "_original_load_image", getattr(matte, name)))
@@ -203,7 +203,7 @@ def _slow_loads(seconds: float) -> None:
     """On a worker: every frame takes at least ``seconds`` to load."""
     import time
 
-    import matteditor.cli.matte as matte
+    import matteditor.cli.frames as matte
 
     original = getattr(matte, _loader_name(matte))
 
@@ -217,7 +217,7 @@ def _slow_loads(seconds: float) -> None:
 
 def test_ctrl_c_cancels_the_outstanding_frames_and_keeps_the_finished(
         frames, cluster, tmp_path, capsys, monkeypatch):
-    import matteditor.cli.matte as matte
+    import matteditor.cli.frames as matte
 
     src, reference = frames
     out = tmp_path / "out"
@@ -307,7 +307,7 @@ def _batch_module(name: str):
 
 def _die_at(moment: str, marker: str) -> None:
     """On a worker: exit abruptly at ``moment`` of its part in the next batch."""
-    import matteditor.cli.matte as matte
+    import matteditor.cli.frames as matte
     import matteditor.imagewrite as imagewrite
 
     def die(*args, **kwargs):
@@ -376,7 +376,7 @@ def test_a_frame_reported_written_is_never_written_again(frames, cluster, tmp_pa
     wants their results; the batch must not, or a written frame is rewritten."""
     import signal
 
-    import matteditor.cli.matte as matte
+    import matteditor.cli.frames as matte
 
     src, _ = frames
     out = tmp_path / "out"

@@ -4,6 +4,7 @@ iterative solver."""
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
 
@@ -12,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 
 from matteditor.solvers import closed_form
-from matteditor.solvers.cholmod import CholmodError, available, solve_spd
+from matteditor.solvers.cholmod import CholmodError, Factor, available
 from matteditor.solvers.closed_form import Problem, solve_closed_form, uses_direct
 from matteditor.solvers.direct import solve_direct
 from matteditor.solvers.ordering import nested_dissection, nested_dissection_postordered
@@ -20,6 +21,13 @@ from matteditor.solvers.settings import CFSettings
 from matteditor.solvers.sparse_laplacian import build_system
 
 from test_fast_cf import pymatting_alpha, soft_disk_case
+
+
+def solve_spd(matrix, rhs, order=None, **kwargs):
+    """Solve ``A x = rhs`` once; x and whether the given order was used."""
+    with Factor(matrix, order, **kwargs) as factor:
+        return factor.solve(rhs), factor.given_order
+
 
 pymatting = pytest.importorskip("pymatting")
 needs_cholmod = pytest.mark.skipif(not available(), reason="CHOLMOD (cvxopt on Linux) not available")
@@ -172,7 +180,7 @@ def test_direct_solve_matches_pymatting():
 
 @needs_cholmod
 def test_a_matrix_that_will_not_factorise_is_shifted_then_refined_to_the_same_alpha(monkeypatch):
-    from matteditor.solvers import direct
+    from matteditor.solvers import cholmod
     from matteditor.solvers.cholmod import Factor, NotPositiveDefinite
 
     shifts = []
@@ -184,7 +192,7 @@ def test_a_matrix_that_will_not_factorise_is_shifted_then_refined_to_the_same_al
                 raise NotPositiveDefinite("simulated")
             super().__init__(*args, shift=shift, **kwargs)
 
-    monkeypatch.setattr(direct, "Factor", Stubborn)
+    monkeypatch.setattr(cholmod, "Factor", Stubborn)    # factorise_shifted builds every factor
     image, trimap, _ = soft_disk_case()
     unknown = trimap == 128
     ours = solve_direct(image, (trimap == 255).astype(np.float32), unknown, 1e-7, 1)
@@ -220,7 +228,7 @@ def test_a_failed_direct_solve_falls_back_to_conjugate_gradients(monkeypatch):
     monkeypatch.setattr(closed_form, "uses_direct", lambda settings, device: True)
     image, trimap, _ = soft_disk_case()
     unknown = trimap == 128
-    settings = CFSettings(rtol=1e-8, threads=1)
+    settings = CFSettings(rtol=1e-8)
     ours = solve_closed_form(Problem(image, (trimap == 255).astype(np.float32), unknown), settings, "cpu")
     assert calls == [1]
     assert np.abs(ours - pymatting_alpha(image, trimap))[unknown].max() < 1e-3
@@ -231,13 +239,13 @@ def test_a_band_over_the_factor_cap_is_solved_iteratively_with_the_same_result()
     image, trimap, _ = soft_disk_case()
     unknown = trimap == 128
     problem = Problem(image, (trimap == 255).astype(np.float32), unknown)
-    capped = solve_closed_form(problem, CFSettings(max_factor_mb=0, rtol=1e-8, threads=1), "cpu")
+    capped = solve_closed_form(problem, CFSettings(max_factor_mb=0, rtol=1e-8), "cpu")
     direct = solve_closed_form(problem, CFSettings(), "cpu")
     assert np.abs(capped - direct)[unknown].max() < 1e-3
 
 
 @needs_cholmod
-def test_the_library_is_used_only_with_the_expected_struct_layout(monkeypatch):
+def test_the_library_is_used_only_with_the_expected_struct_layout():
     from matteditor.solvers import cholmod
 
     lib = cholmod._library()
@@ -245,7 +253,15 @@ def test_the_library_is_used_only_with_the_expected_struct_layout(monkeypatch):
     lib.cholmod_start(common)
     try:
         assert cholmod._layout_as_expected(common)
-        monkeypatch.setattr(cholmod, "_OFF_PRINT", cholmod._OFF_PRINT + 4)  # another layout
-        assert not cholmod._layout_as_expected(common)
+        # Another version of the library: one more int field before each of the checked
+        # fields in turn (everything after it 4 bytes further on), the offsets unchanged.
+        raw = bytes(common)
+        for field in ("_OFF_SUPERNODAL", "_OFF_ZRELAX", "_OFF_PRINT", "_OFF_NMETHODS",
+                      "_OFF_POSTORDER", "_OFF_ITYPE"):
+            at = getattr(cholmod, field)
+            other = cholmod._new_common()
+            shifted = raw[:at] + b"\x5a" * 4 + raw[at:len(raw) - 4]
+            ctypes.memmove(other, shifted, len(shifted))
+            assert not cholmod._layout_as_expected(other), field
     finally:
         lib.cholmod_finish(common)

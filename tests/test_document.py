@@ -281,3 +281,128 @@ def test_the_matte_applies_the_edge_adjustments_once_and_keeps_the_engines_alpha
     assert doc.alpha is alpha and np.abs(matte.alpha - alpha).max() > 0.1
     assert (matte.alpha[:, :5] == 0).all() and (matte.alpha[:, -5:] == 1).all()
     np.testing.assert_allclose(matte.colors, 0.25)         # half-way to the estimated colours
+
+
+# -- one history: edits the history dropped ------------------------------------------------
+def test_undo_after_eviction_never_applies_another_edit(rng):
+    doc = Document(rng.random((20, 30, 3), dtype=np.float32), history=History(max_steps=2))
+    states = [doc.trimap.copy()]
+    edits = []
+    for x in (3, 12, 21):
+        edits.append(stroke(doc, [(x, 5)], FOREGROUND))
+        states.append(doc.trimap.copy())
+    assert doc.history.evicted == 1 and not doc.history.holds(edits[0])
+    assert doc.undo_edit(edits[2]) and doc.undo_edit(edits[1])
+    assert not doc.undo_edit(edits[0])                 # dropped: nothing happens
+    np.testing.assert_array_equal(doc.trimap, states[1])
+    assert not doc.redo_edit(edits[2])                  # out of order: refused
+    assert doc.redo_edit(edits[1]) and doc.redo_edit(edits[2])
+    np.testing.assert_array_equal(doc.trimap, states[3])
+
+
+# -- results: the trimap they were computed for, and the ones undo returns to ------------
+def _banded(rng) -> tuple[Document, np.ndarray]:
+    trimap = np.full((30, 40), UNKNOWN, np.uint8)
+    trimap[:, :5] = BACKGROUND
+    trimap[:, -5:] = FOREGROUND
+    doc = Document(rng.random((30, 40, 3), dtype=np.float32), trimap)
+    return doc, np.tile(np.linspace(0, 1, 40, dtype=np.float32), (30, 1))
+
+
+def test_the_matte_is_clamped_against_the_trimap_it_was_computed_for(rng):
+    from matteditor.edges import EdgeAdjustments
+
+    doc, alpha = _banded(rng)
+    adj = EdgeAdjustments(contrast=40)
+    doc.set_adjustments(adj)
+    expected = adj.apply(alpha, doc.trimap.copy())
+    doc.set_result(alpha, doc.revision)
+    doc.begin_stroke(FOREGROUND, 4)
+    doc.extend_stroke((20, 15))                         # half-painted: not ended yet
+    np.testing.assert_array_equal(doc.matte().alpha, expected)
+    np.testing.assert_array_equal(doc.matte_job()().alpha, expected)
+
+
+def test_the_compose_thread_racing_a_stroke_sees_only_the_results_trimap(rng):
+    import threading
+
+    from matteditor.edges import EdgeAdjustments
+
+    doc, alpha = _banded(rng)
+    original = doc.trimap.copy()
+    doc.set_result(alpha, doc.revision)
+    settings = [EdgeAdjustments(contrast=30 + k % 2) for k in range(2)]
+    expected = [a.apply(alpha, original) for a in settings]
+    wrong, done = [], threading.Event()
+
+    def compose() -> None:                              # what render.py's thread does
+        for k in range(200):
+            doc.adjustments = settings[k % 2]           # forces a new matte each time
+            if not np.array_equal(doc.matte().alpha, expected[k % 2]):
+                wrong.append(k)
+        done.set()
+
+    thread = threading.Thread(target=compose)
+    thread.start()
+    while not done.is_set():                            # strokes paint the trimap in place
+        doc.begin_stroke(FOREGROUND, 6)
+        for x in range(6, 34, 4):
+            doc.extend_stroke((x, 15))
+        doc.abort_stroke()
+    thread.join()
+    assert wrong == []
+
+
+def test_undo_and_redo_show_the_kept_exact_matte_at_once(doc):
+    stroke(doc, [(3, 3)], FOREGROUND)
+    first = np.full((20, 30), 0.25, np.float32)
+    assert doc.set_result(first, doc.revision, np.zeros((20, 30, 3), np.float32))
+    stroke(doc, [(25, 15)], BACKGROUND)
+    second = np.full((20, 30), 0.75, np.float32)
+    assert doc.set_result(second, doc.revision)
+    seen = []
+    doc.subscribe(seen.append)
+    doc.undo()
+    assert doc.alpha is first and doc.has_exact_result and doc.foreground is not None
+    assert ChangeKind.ALPHA in [c.kind for c in seen]
+    doc.redo()
+    assert doc.alpha is second and doc.has_exact_result
+    doc.undo()
+    doc.undo()                                          # back to a trimap never solved
+    assert not doc.has_exact_result and doc.alpha is first
+
+
+def test_a_preview_never_replaces_the_exact_matte_of_the_same_revision(doc):
+    exact = np.full((20, 30), 0.5, np.float32)
+    assert doc.set_result(exact, doc.revision)
+    assert not doc.set_result(np.zeros((20, 30), np.float32), doc.revision, exact=False)
+    assert doc.alpha is exact
+
+
+def test_the_result_cache_is_bounded_by_bytes_and_entries():
+    from matteditor.results import Result, ResultCache, trimap_key
+
+    trimaps = [np.full((10, 10), v, np.uint8) for v in (0, 128, 255)]
+    results = [Result(np.zeros((10, 10), np.float32), None, t) for t in trimaps]  # 500 B each
+    cache = ResultCache(max_bytes=1100, max_entries=5)
+    for t, r in zip(trimaps, results):
+        cache.put(trimap_key(t), r)
+    assert len(cache) == 2 and cache.nbytes == 1000
+    assert cache.get(trimap_key(trimaps[0])) is None and cache.get(trimap_key(trimaps[2])) is results[2]
+    cache = ResultCache(max_bytes=10**6, max_entries=2)
+    for t, r in zip(trimaps, results):
+        cache.put(trimap_key(t), r)
+    assert len(cache) == 2 and cache.get(trimap_key(trimaps[0])) is None
+
+
+def test_the_region_a_restored_matte_changes_is_tight():
+    from matteditor.results import Result, changed_region
+
+    trimap = np.zeros((20, 30), np.uint8)
+    a = Result(np.zeros((20, 30), np.float32), np.zeros((20, 30, 3), np.float32), trimap)
+    b_alpha, b_fg = a.alpha.copy(), a.foreground.copy()
+    b_alpha[3, 4] = 0.5
+    b_fg[10, 20, 2] = 0.5                                # a colour alone counts too
+    assert changed_region(a, Result(b_alpha, b_fg, trimap)) == Rect(4, 3, 21, 11)
+    assert changed_region(a, Result(a.alpha.copy(), a.foreground.copy(), trimap)).empty
+    assert changed_region(None, a) == Rect(0, 0, 30, 20)

@@ -237,9 +237,9 @@ def test_choose_engine_sends_bands_beyond_the_measured_size_to_the_default(monke
     image, trimap, _ = ramp_case()            # 40 x 60, 28 unknown columns
     unknown = int((trimap == 128).sum())
     assert engines.choose_engine(image, trimap) == "information-flow"
-    monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", unknown - 1)
+    monkeypatch.setattr(engines.policy, "INFOFLOW_MAX_UNKNOWN", unknown - 1)
     assert engines.choose_engine(image, trimap) == engines.fallback_engine_name() == "fast-cf"
-    monkeypatch.setattr(engines, "INFOFLOW_MAX_UNKNOWN", unknown)
+    monkeypatch.setattr(engines.policy, "INFOFLOW_MAX_UNKNOWN", unknown)
     assert engines.choose_engine(image, trimap) == "information-flow"
     with pytest.raises(EngineError):
         engines.choose_engine(image[:10], trimap)

@@ -28,13 +28,6 @@ def saved(tmp_path_factory):
 
 
 @pytest.fixture
-def models(tmp_path, monkeypatch):
-    folder = tmp_path / "models"
-    monkeypatch.setenv("MATTEDITOR_MODELS", str(folder))
-    return folder
-
-
-@pytest.fixture
 def hub(saved):
     with FakeHub(SPEC.repo_id, saved) as hub:
         yield hub

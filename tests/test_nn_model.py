@@ -8,7 +8,6 @@ import torch
 
 from matteditor.nn import DIMNet, NetConfig
 from matteditor.nn.losses import dim_loss
-from matteditor.nn.model import count_parameters
 from matteditor.nn.vgg_init import convert_to_safetensors, init_encoder, read_vgg_layers, LAYER_NAMES
 
 TINY = NetConfig(width=0.0625)
@@ -40,6 +39,8 @@ def test_width_scales_every_layer_and_full_width_is_vgg16():
     assert [c.out_channels for b in full.encoder for c in b.convs] == \
         [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]
     assert full.encoder[0].convs[0].in_channels == 4
+    def count_parameters(model) -> int:
+        return sum(p.numel() for p in model.parameters())
     assert count_parameters(DIMNet(NetConfig(width=0.25))) < count_parameters(full) / 10
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 import cv2
 
-from matteditor.engines.base import CancelToken, Engine
+from matteditor.engines.base import CancelToken, Engine, EngineOptions
 from matteditor.engines.fast_cf import FastClosedFormEngine
 from matteditor.geometry import Rect
 from matteditor.guided_filter import guided_upsample, guided_upsample_at
@@ -132,9 +132,10 @@ def test_preview_of_a_closed_form_solve_is_close_to_the_full_solve():
     trimap = np.full((h, w), UNKNOWN, np.uint8)
     trimap[d < -6] = FOREGROUND
     trimap[d > 6] = BACKGROUND
-    settings = CFSettings(threads=1)
-    full = FastClosedFormEngine(settings=settings).estimate(image, trimap)
-    quick = preview(image, trimap, max_side=64, engine=FastClosedFormEngine(settings=settings))
+    settings = CFSettings()
+    options = EngineOptions(closed_form=settings)
+    full = FastClosedFormEngine(options=options).estimate(image, trimap)
+    quick = preview(image, trimap, max_side=64, engine=FastClosedFormEngine(options=options))
     unknown = trimap == UNKNOWN
     assert quick.shape == trimap.shape and quick.dtype == np.float32
     assert np.all(quick[trimap == FOREGROUND] == 1) and np.all(quick[trimap == BACKGROUND] == 0)

@@ -216,3 +216,54 @@ def test_a_moved_photo_is_reported_missing(tmp_path):
     with pytest.raises(ProjectError, match="p.png"):
         project.load_photo()
     assert not Project(trimap(), image=image()).photo_missing
+
+
+def test_the_matte_background_and_photo_hash_round_trip(tmp_path):
+    from matteditor.project import file_sha256
+
+    photo = tmp_path / "p.png"
+    save_image(photo, image())
+    rng = np.random.default_rng(2)
+    alpha = rng.random((20, 30), dtype=np.float32)
+    fg = rng.random((20, 30, 3), dtype=np.float32)
+    background = rng.random((7, 9, 3), dtype=np.float32)
+    save_project(tmp_path / "m.mattproj",
+                 Project(trimap(), SessionSettings(), photo, alpha=alpha, foreground=fg,
+                         background=background, photo_sha256=file_sha256(photo),
+                         saved_as=tmp_path / "own.mattproj"))
+    back = load_project(tmp_path / "m.mattproj")
+    for got, want in ((back.alpha, alpha), (back.foreground, fg), (back.background, background)):
+        assert got.dtype == np.float32 and got.shape == want.shape
+        assert np.abs(got - want).max() <= 0.5 / 65535 + 1e-7
+    assert back.saved_as == (tmp_path / "own.mattproj").resolve()
+    assert not back.photo_changed()
+
+
+def test_a_photo_replaced_by_another_of_the_same_size_is_noticed(tmp_path):
+    from matteditor.project import file_sha256
+
+    photo = tmp_path / "p.png"
+    save_image(photo, image())
+    save_project(tmp_path / "a.mattproj",
+                 Project(trimap(), SessionSettings(), photo, photo_sha256=file_sha256(photo)))
+    save_image(photo, 1 - image())                      # same size, other pixels
+    back = load_project(tmp_path / "a.mattproj")
+    assert back.photo_changed()
+    assert back.load_photo().shape == (20, 30, 3)       # the user may still open it
+
+
+def test_a_matte_of_the_wrong_size_type_or_a_pickle_is_refused(tmp_path):
+    import io
+
+    with pytest.raises(ProjectError, match="alpha.npy has shape"):
+        save_project(tmp_path / "a.mattproj", Project(trimap(), SessionSettings(), None, image(),
+                                                      alpha=np.zeros((5, 5), np.float32)))
+    for bad, message in ((np.zeros((5, 5), np.uint16), "shape"),
+                         (np.zeros((20, 30), np.float64), "16-bit"),
+                         (np.array([{"a": 1}], object), "not a readable array")):
+        buf = io.BytesIO()
+        np.save(buf, bad, allow_pickle=True)
+        write_manifest(tmp_path / "b.mattproj", base_manifest(layers=["alpha.npy"]),
+                       {"alpha.npy": buf.getvalue()})
+        with pytest.raises(ProjectError, match=message):
+            load_project(tmp_path / "b.mattproj")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from matteditor.engines.base import EngineOptions
 from matteditor.engines.fast_cf import FastClosedFormEngine
 from matteditor.solvers.scribbles import CoarseToFine, ScribbleSettings
 from matteditor.solvers.settings import CFSettings
@@ -50,7 +51,7 @@ def test_only_the_steep_part_of_the_matte_is_solved_again_at_full_size():
     image, trimap, alpha = disk_photo()
     c2f = CoarseToFine(SMALL)
     c2f.set_image(image)
-    engine = FastClosedFormEngine(scribbles=None)
+    engine = FastClosedFormEngine(options=EngineOptions(scribbles=None))
     engine.set_image(c2f.coarse_image)
     asked = []
 
@@ -74,9 +75,11 @@ def test_only_the_steep_part_of_the_matte_is_solved_again_at_full_size():
 @pytest.mark.parametrize("method", ["direct", "iterative"])
 def test_coarse_to_fine_is_within_five_percent_of_the_exact_scribble_solve(method):
     image, trimap, truth = disk_photo()
-    settings = CFSettings(threads=1, method=method, rtol=1e-5)
-    quick = FastClosedFormEngine(settings=settings, scribbles=SMALL).estimate(image, trimap)
-    exact = FastClosedFormEngine(settings=settings, scribbles=None).estimate(image, trimap)
+    settings = CFSettings(method=method, rtol=1e-5)
+    quick = FastClosedFormEngine(options=EngineOptions(closed_form=settings, scribbles=SMALL)
+                                 ).estimate(image, trimap)
+    exact = FastClosedFormEngine(options=EngineOptions(closed_form=settings, scribbles=None)
+                                 ).estimate(image, trimap)
     sad_quick = np.abs(quick - truth).sum()
     sad_exact = np.abs(exact - truth).sum()
     assert sad_quick <= 1.05 * sad_exact

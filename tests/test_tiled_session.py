@@ -16,7 +16,7 @@ from matteditor.solvers.settings import CFSettings
 from matteditor.solvers.tiled_session import SolveSession
 from matteditor.solvers.tiles import unknown_tiles
 
-TIGHT = CFSettings(rtol=1e-9, coarse_rtol=1e-6, threads=1)
+TIGHT = CFSettings(rtol=1e-9)
 
 
 def two_blob_case(h: int = 48, w: int = 96, seed: int = 0):

@@ -26,13 +26,6 @@ def saved(tmp_path_factory):
 
 
 @pytest.fixture
-def models(tmp_path, monkeypatch):
-    folder = tmp_path / "models"
-    monkeypatch.setenv("MATTEDITOR_MODELS", str(folder))
-    return folder
-
-
-@pytest.fixture
 def installed(saved, models):
     import_folder(model_spec("vitmatte"), saved)
     return models / "vitmatte"

@@ -12,6 +12,7 @@ import argparse
 import difflib
 import logging
 import sys
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import MatteError
@@ -28,8 +29,37 @@ MAX_MESSAGE = 300
 log = logging.getLogger(__name__)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the help to read (not the whole
+    usage block first), and an unknown option names the command's nearest one."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, extras = super().parse_known_args(args, namespace)
+        command = getattr(parsed, "command", None)
+        if extras and self.prog == PROG and command:
+            self._subparser(command).error(_unrecognized(extras, self._subparser(command)))
+        return parsed, extras
+
+    def _subparser(self, command: str) -> argparse.ArgumentParser:
+        action = next(a for a in self._actions if isinstance(a, argparse._SubParsersAction))
+        return action.choices[command]
+
+
+def _unrecognized(extras: list[str], parser: argparse.ArgumentParser) -> str:
+    """The message for arguments ``parser`` does not know, suggesting its nearest option."""
+    unknown = next((word for word in extras if word.startswith("-")), extras[0])
+    name = unknown.split("=", 1)[0]
+    options = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+    near = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    return f"unrecognized argument {unknown}{hint}"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Image-matting editor and command line. Without arguments the editor "
                     "starts; 'matteditor PHOTO [--trimap T]' opens a photo in it.")

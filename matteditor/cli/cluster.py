@@ -3,7 +3,7 @@
 Imported only when one of those options is given (Dask is the optional extra
 ``matteditor[cluster]``).  The client sends one task per frame naming its
 input files and output path, never pixels: the workers read and write shared
-storage.  Each task runs :func:`matteditor.cli.matte.matte_frame`, the same
+storage.  Each task runs :func:`matteditor.cli.frames.matte_frame`, the same
 per-frame work as the in-process batch, whose write is atomic, so a killed
 worker leaves no half-written frame (at most a hidden temporary file, which
 the next batch over that folder removes).
@@ -45,7 +45,7 @@ from ..engines import all_engines, create_engine, default_engine_name
 from ..errors import ClusterError, MatteError
 from .cluster_task import BatchConfig, host_of, matte_task, release, usable_cpus
 from .cluster_watch import Watch, scheduler_lost
-from .matte import Job, prepare_batch, spec_options
+from .frames import Job, prepare_batch, spec_options
 from .output import OutputSpec
 from .report import BatchReport, FrameResult, Stamp, output_stamp, unexpected_failure, \
     written_since
@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 30
 #: How long the wait loop sleeps when no frame has finished.
 IDLE_S = 0.2
+#: How long fetching a finished frame's result may take before the loop looks again.
+FETCH_S = 5.0
 # The environment variables that size BLAS/OpenMP thread pools; they must be
 # set before the worker process starts (Dask's own default is 1).
 BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -71,7 +73,13 @@ def _quiet_dask() -> None:
     """Dask logs connections, lost comms and cancelled tasks, some with tracebacks; the
     batch says what matters in its own lines, so only -v shows Dask's."""
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        for name in ("distributed", "tornado", "asyncio"):
+        # Dask's logging configuration gives some of its loggers their own level
+        # ("distributed.client": its reconnection traceback when the scheduler dies),
+        # so each one is quietened, not only the parents.
+        prefixes = ("distributed", "tornado", "asyncio")
+        names = [name for name in list(logging.root.manager.loggerDict)
+                 if name.split(".")[0] in prefixes]
+        for name in {*prefixes, *names}:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
@@ -110,12 +118,14 @@ def _workers_per_host(client: Client) -> dict[str, int]:
 def _outcome(future, job: Job) -> FrameResult:
     """The result of a future that is done, as a FrameResult (ClusterError if the
     scheduler was lost)."""
+    # Never wait without a limit: a result held by a worker that died before it was
+    # fetched waits for its recomputation, which needs a worker (TimeoutError: later).
     if future.status == "finished":
-        return future.result()
+        return future.result(timeout=FETCH_S)
     if future.status == "cancelled":
         raise ClusterError("a frame was cancelled outside this command (by another client "
                            "of the scheduler?)")
-    error = future.exception()
+    error = future.exception(timeout=FETCH_S)
     if isinstance(error, KilledWorker):
         return FrameResult(False, "the workers running this frame died each time "
                                   "(out of memory?); see the workers' logs")
@@ -159,11 +169,15 @@ class _Batch:
             if self.client.status != "running":
                 raise scheduler_lost(watch.address)
             result = _outcome(future, job)
+        except TimeoutError:   # its result was lost with its worker: wait for it again
+            self.pending[future.key] = entry
+            self.finished.add(future)
+            return
         except BaseException:
             self.pending[future.key] = entry  # still to be accounted for
             raise
-        finally:
-            future.release()  # the scheduler forgets it: never recomputed
+        future.release()  # the scheduler forgets it: never recomputed
+        watch.learn(result.worker, result.pid)
         if result.unexpected and attempt == 0:
             self.submit(job, before, attempt + 1)
         else:
@@ -217,6 +231,7 @@ def run_batch(jobs: list[Job], spec: OutputSpec, args: argparse.Namespace) -> in
             batch.stop()
         report.stopped()
         if isinstance(e, OSError):  # the connection, mid-batch
+            log.debug("the batch stopped on an OSError", exc_info=e)
             raise scheduler_lost(args.scheduler or "127.0.0.1") from None
         raise
     return report.finish()

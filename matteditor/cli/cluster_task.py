@@ -26,13 +26,13 @@ import os
 import signal
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from distributed import WorkerPlugin, get_worker
 
 from ..engines import Engine, create_engine
 from ..errors import MatteError
-from .matte import Job, make_spec, matte_frame
+from .frames import Job, make_spec, matte_frame
 from .output import OutputSpec
 from .report import FrameResult, Stamp, unexpected_failure, written_since
 
@@ -136,10 +136,15 @@ def matte_task(config: BatchConfig, job: Job, before: Stamp | None) -> FrameResu
     """The Dask task of one frame (``before``: its output's stamp when the batch began)."""
     try:
         if written_since(job.output, before):
-            return FrameResult(True, f"wrote {job.output} (an earlier attempt of this batch)")
-        return frame_worker(config).run(job)
+            result = FrameResult(True, f"wrote {job.output} (an earlier attempt of this batch)")
+        else:
+            result = frame_worker(config).run(job)
     except Exception as e:  # one line back to the client, never a worker's traceback
-        return unexpected_failure(job.image, e)
+        result = unexpected_failure(job.image, e)
+    try:
+        return replace(result, worker=get_worker().address, pid=os.getpid())
+    except ValueError:  # not on a worker (called directly)
+        return result
 
 
 def release(name: str, dask_worker) -> None:

@@ -130,3 +130,25 @@ def check_output_suffix(path: Path) -> None:
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise MatteError(f"cannot write {path}: the output must end in .png, .jpg, .tif "
                          "or .psd")
+
+
+def clip_box(rect: tuple[int, int, int, int], shape: tuple[int, int]
+             ) -> tuple[tuple[int, int, int, int], str]:
+    """``rect`` (x, y, width, height in pixels) clipped to a photo of ``shape`` (H, W).
+
+    Returns:
+        the clipped box, and a note for the user when it was clipped ("" if not).
+    Raises:
+        MatteError when the box lies wholly outside the photo.
+    """
+    x, y, w, h = rect
+    height, width = shape
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, width), min(y + h, height)
+    if x1 <= x0 or y1 <= y0:
+        raise MatteError(f"the box {x},{y},{w},{h} lies wholly outside the {width}x{height} "
+                         f"photo; give x,y,w,h inside 0..{width - 1}, 0..{height - 1}")
+    clipped = (x0, y0, x1 - x0, y1 - y0)
+    if clipped == tuple(rect):
+        return clipped, ""
+    return clipped, (f"the box {x},{y},{w},{h} reaches outside the {width}x{height} photo; "
+                     f"clipped to {','.join(map(str, clipped))}")

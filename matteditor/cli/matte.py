@@ -5,25 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..engines import CancelToken, Engine, ProgressFn, create_engine, default_engine_name
+from ..engines import create_engine, default_engine_name
 from ..errors import MatteError
-from ..engines.base import no_progress
-from ..engines.memory import check_memory
-from ..imageio import load_image_rgba, load_trimap, save_image
-from ..imagewrite import remove_stale_temporaries
-from ..document import adjusted_matte
-from ..edges import EdgeAdjustments
-from ..layered_export import write_psd, write_tiff
-from ..live import matte_once
-from . import inputs
 from ..overwrite import Input, refuse_input_overwrite
-from .output import PSD_SUFFIX, TIFF_SUFFIXES, OutputSpec, background_path, parse_background
+from . import inputs
+from .frames import Job, make_spec, matte_one, note_jpeg, run_local_batch, spec_options
+from .output import background_path
 from .progress import ProgressBar
-from .report import BatchReport, FrameResult, output_stamp, unexpected_failure  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +51,14 @@ def add_parser(subparsers) -> None:
     p.add_argument("images", nargs="+", metavar="IMAGE",
                    help="image file(s), folder(s) or glob pattern(s)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
-                   help="output file (.png/.jpg), or a folder for a batch")
+                   help="output file (.png, .jpg, .tif or .psd: the extension picks the "
+                        "format), or a folder for a batch (see --format)")
     p.add_argument("-t", "--trimap", type=Path, metavar="TRIMAP",
                    help="trimap file (0 background, 128 unknown, 255 foreground)")
     p.add_argument("--trimap-dir", type=Path, metavar="DIR", help="folder holding the trimaps")
+    p.add_argument("--subject", action="store_true",
+                   help="no trimap: make one per photo with Select subject (Segment Anything "
+                        "when installed, else GrabCut), then matte it")
     p.add_argument("--trimap-pattern", metavar="PATTERN",
                    help="trimap file name with {stem}, e.g. '{stem}_tri.png'")
     p.add_argument("-e", "--engine", metavar="NAME",
@@ -132,45 +126,15 @@ def _positive_float(text: str) -> float:
     return value
 
 
-@dataclass(frozen=True)
-class Job:
-    image: Path
-    output: Path
-    trimap: Path | None = None   # None: pairing failed, ``problem`` says why
-    problem: str = ""
-
-
-#: The output options as plain values, so that a Dask worker can rebuild the
-#: OutputSpec itself (a --background image is read from shared storage there,
-#: not shipped through the scheduler).
-SPEC_OPTIONS = ("alpha_only", "decontaminate", "premultiplied", "bits", "background",
-                "smooth", "feather", "contrast", "shift_edge", "fill_holes", "remove_islands",
-                "decontamination")
-
-
-def spec_options(args: argparse.Namespace) -> dict:
-    return {name: getattr(args, name) for name in SPEC_OPTIONS}
-
-
-def make_spec(alpha_only: bool = False, decontaminate: bool = True, premultiplied: bool = False,
-              bits: int = 8, background: str | None = None, decontamination: float = 100.0,
-              **edges) -> OutputSpec:
-    """The OutputSpec of these options (``background``: as given to --background;
-    ``edges``: the edge controls by their EdgeAdjustments names)."""
-    backdrop = parse_background(background) if background is not None else None
-    adjustments = EdgeAdjustments(decontamination=decontamination / 100, **edges)
-    return OutputSpec(alpha_only=alpha_only, decontaminate=decontaminate,
-                      premultiplied=premultiplied, bits=bits, backdrop=backdrop,
-                      edges=adjustments)
-
-
-def _trimap_for(image: Path, args: argparse.Namespace) -> Path:
+def _trimap_for(image: Path, args: argparse.Namespace) -> Path | None:
+    if args.subject:    # the trimap is made from the photo (Select subject)
+        return None
     return inputs.find_trimap(image, trimap=args.trimap, trimap_dir=args.trimap_dir,
                               pattern=args.trimap_pattern)
 
 
 def _inputs_of(image: Path, trimap: Path, background: Path | None) -> list[Input]:
-    found = [("photo", image), ("trimap", trimap)]
+    found = [("photo", image)] + ([("trimap", trimap)] if trimap is not None else [])
     if background is not None:
         found.append(("--background image", background))
     return found
@@ -187,6 +151,9 @@ def _check_not_an_input(output: Path, photos: dict[Path, Path], inputs_: list[In
 
 
 def _plan(args: argparse.Namespace, batch: bool) -> list[Job]:
+    if args.subject and (args.trimap or args.trimap_dir or args.trimap_pattern):
+        raise MatteError("--subject makes the trimaps; it does not take --trimap, "
+                         "--trimap-dir or --trimap-pattern")
     images = inputs.expand_inputs(args.images)
     photos = {image.resolve(): image for image in images}
     background = background_path(args.background)
@@ -195,7 +162,7 @@ def _plan(args: argparse.Namespace, batch: bool) -> list[Job]:
         inputs.check_output_suffix(output)
         trimap = _trimap_for(images[0], args)
         _check_not_an_input(output, photos, _inputs_of(images[0], trimap, background))
-        return [Job(images[0], output, trimap)]
+        return [Job(images[0], output, trimap, subject=args.subject)]
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
         raise MatteError(f"-o {out_dir} is a file; a batch writes into a folder")
@@ -211,63 +178,10 @@ def _plan(args: argparse.Namespace, batch: bool) -> list[Job]:
             claimed[output] = image
             trimap = _trimap_for(image, args)
             _check_not_an_input(output, photos, _inputs_of(image, trimap, background))
-            jobs.append(Job(image, output, trimap))
+            jobs.append(Job(image, output, trimap, subject=args.subject))
         except MatteError as e:
             jobs.append(Job(image, output, None, str(e)))
     return jobs
-
-
-TRANSPARENCY_NOTE = "the photo's transparency (alpha channel) is not used: matted as if opaque"
-
-
-def matte_one(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn | None = None,
-              cancel: CancelToken | None = None) -> list[str]:
-    """Load, estimate alpha (and foreground colours), render and write one output
-    (atomically: an interrupted write leaves no partial file).
-
-    Returns notes for the user (e.g. the photo's own transparency was not used).
-    Raises MatteError (e.g. EngineError when the solve would not fit in memory).
-    """
-    image, transparency = load_image_rgba(job.image)
-    notes = [TRANSPARENCY_NOTE] if transparency is not None and transparency.min() < 1 else []
-    trimap = load_trimap(job.trimap, image.shape[:2])
-    check_memory(engine, image, trimap)
-    alpha, foreground = matte_once(engine, image, trimap, foreground=spec.needs_foreground(),
-                                   progress=progress or no_progress, cancel=cancel)
-    matte = adjusted_matte(image, alpha, foreground, spec.edges, trimap)
-    suffix = job.output.suffix.lower()
-    if suffix in TIFF_SUFFIXES:
-        write_tiff(job.output, image, matte.alpha, matte.colors, bits=spec.bits)
-    elif suffix == PSD_SUFFIX:
-        write_psd(job.output, image, matte.alpha,
-                  matte.colors if matte.colors is not None else image)
-    else:
-        save_image(job.output, spec.render(image, matte.alpha, matte.colors, job.output),
-                   bits=spec.bits)
-    return notes
-
-
-def matte_frame(engine: Engine, job: Job, spec: OutputSpec, progress: ProgressFn | None = None,
-                cancel: CancelToken | None = None) -> FrameResult:
-    """The work on one frame of a batch, the same in-process and on a Dask worker.
-
-    A MatteError (unreadable file, wrong-size trimap, ...) is a failed frame;
-    any other exception propagates: the caller decides (the in-process batch
-    reports it, a Dask task is retried once).
-    """
-    start = time.perf_counter()
-    try:
-        notes = matte_one(engine, job, spec, progress=progress, cancel=cancel)
-    except MatteError as e:
-        return FrameResult(False, str(e))
-    return FrameResult(True, f"wrote {job.output} ({time.perf_counter() - start:.1f} s, "
-                             f"{engine.answered_by})" + "".join(f"; note: {n}" for n in notes))
-
-
-def _note_jpeg(spec: OutputSpec, path: Path) -> None:
-    if spec.composites_over_white(path):
-        print("matteditor: note: JPEG has no transparency; compositing over white "
-              "(choose with --background, or write .png)", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -286,8 +200,8 @@ def run(args: argparse.Namespace) -> int:
     engine = create_engine(args.engine or default_engine_name(), args.device)
     if not batch:
         job = jobs[0]
-        _note_jpeg(spec, job.output)
-        if args.trimap is None and not args.quiet:   # found by pairing: say which
+        note_jpeg(spec, job.output)
+        if args.trimap is None and not args.subject and not args.quiet:  # paired: say which
             print(f"matteditor: note: using the trimap {job.trimap}", file=sys.stderr)
         bar = ProgressBar(1, enabled=not args.quiet)
         notes = matte_one(engine, job, spec,
@@ -296,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"matteditor: note: {note}", file=sys.stderr)
         return 0
-    return _run_batch(engine, jobs, spec, args)
+    return run_local_batch(engine, jobs, spec, args)
 
 
 def _load_cluster():
@@ -308,39 +222,3 @@ def _load_cluster():
         raise MatteError(f"--workers and --scheduler need Dask, which is not installed "
                          f"(no module {e.name!r}): pip install \"matteditor[cluster]\"") from None
     return cluster
-
-
-def prepare_batch(jobs: list[Job], spec: OutputSpec, args: argparse.Namespace) -> BatchReport:
-    """Create the output folder (removing temporary files that killed writes left
-    there) and the report of a batch."""
-    try:
-        Path(args.output).mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise MatteError(f"cannot create the output folder {args.output}: "
-                         f"{e.strerror or e}") from None
-    removed = remove_stale_temporaries(Path(args.output))
-    if removed and not args.quiet:
-        print(f"matteditor: note: removed {removed} temporary file(s) that an interrupted "
-              f"write left in {args.output}", file=sys.stderr)
-    _note_jpeg(spec, jobs[0].output)
-    return BatchReport(len(jobs), args.quiet)
-
-
-def _run_batch(engine: Engine, jobs: list[Job], spec: OutputSpec,
-               args: argparse.Namespace) -> int:
-    report = prepare_batch(jobs, spec, args)
-    try:
-        for job in jobs:
-            if not report.triage(job, args.overwrite):
-                continue
-            done, label = report.done, job.image.name
-            try:
-                result = matte_frame(engine, job, spec,
-                                     progress=lambda f, m: report.bar.update(done, label, f, m))
-            except Exception as e:  # a bug or resource limit: report it, keep the batch going
-                result = unexpected_failure(job.image, e)
-            report.frame(job, result)
-    except KeyboardInterrupt:
-        report.stopped()   # the counts; the command line then says "interrupted"
-        raise
-    return report.finish()

@@ -71,8 +71,10 @@ def run_list(args: argparse.Namespace) -> int:
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
     print(f"\nmodels folder: {models_dir()} (${MODELS_ENV} overrides)")
-    print("use one with: matteditor matte PHOTO -t TRIMAP -e NAME -o OUT "
-          "(after 'matteditor models fetch NAME')")
+    print("after 'matteditor models fetch NAME': a matting network with "
+          "'matteditor matte PHOTO -t TRIMAP -e NAME -o OUT'; Segment Anything (sam, slimsam) "
+          "by quick select, 'matteditor trimap PHOTO --rect|--points|--subject' and "
+          "'matte --subject'")
     return 0
 
 

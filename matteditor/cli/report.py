@@ -47,11 +47,14 @@ class FrameResult:
     """How one frame of a batch went: ``message`` is "wrote ..." or the reason it failed.
 
     ``unexpected``: the failure was not a MatteError (a bug, a resource limit);
-    a Dask batch tries such a frame once more.
+    a Dask batch tries such a frame once more.  ``worker``, ``pid``: where a Dask
+    task ran (its watch tells a stopped worker process from a busy one by them).
     """
     ok: bool
     message: str
     unexpected: bool = False
+    worker: str = ""   # on Dask: the address and process id of the worker that ran it
+    pid: int = 0
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -82,9 +85,9 @@ class BatchReport:
         self.written = self.skipped = self.done = 0
 
     def triage(self, job, overwrite: bool) -> bool:
-        """True if ``job`` (a :class:`~matteditor.cli.matte.Job`) needs matting; else
+        """True if ``job`` (a :class:`~matteditor.cli.frames.Job`) needs matting; else
         report it done (its pairing failed, or its output exists and ``overwrite`` is off)."""
-        if job.trimap is None:
+        if job.trimap is None and not job.subject:
             self.frame(job, FrameResult(False, job.problem))
         elif job.output.exists() and not overwrite:
             self.skipped += 1

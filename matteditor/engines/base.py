@@ -31,6 +31,9 @@ import numpy as np
 
 from ..errors import Cancelled, EngineError, TrimapError
 from ..geometry import Rect
+from ..solvers.infoflow.settings import InfoFlowSettings
+from ..solvers.scribbles import ScribbleSettings
+from ..solvers.settings import CFSettings
 from ..trimap import FOREGROUND, UNKNOWN, check_trimap, clamp_to_trimap
 
 #: progress(fraction in [0, 1], short message)
@@ -63,8 +66,6 @@ def no_progress(fraction: float, message: str) -> None:
 class Capabilities:
     """What an engine can do, declared by its class.
 
-    incremental: ``predict`` reuses its previous answer where the trimap did not
-        change, so telling it the changed region saves work.
     local_first: given a changed region, ``predict`` may answer with a quick
         solve around it (``Prediction.exact`` False) and ``refine`` then gives
         the exact alpha.
@@ -73,7 +74,6 @@ class Capabilities:
         (not so for a network, whose answer at another scale differs).
     """
 
-    incremental: bool = False
     local_first: bool = False
     preview: bool = True
 
@@ -87,10 +87,19 @@ class EngineOptions:
         the quick first answer is solved (pixels); None: every answer exact.
     memory_mb: budget for an engine's largest allocation (e.g. a direct
         solver's factor); None: the engine's own default.
+    closed_form: the closed-form solver's settings (fast-cf, and ``auto`` when it
+        chooses fast-cf).
+    information_flow: information-flow matting's settings (information-flow, and
+        ``auto`` when it chooses it).
+    scribbles: how fast-cf solves a mostly-unknown trimap coarse to fine; None:
+        every trimap is solved exactly as it is.
     """
 
     local_margin: int | None = None
     memory_mb: int | None = None
+    closed_form: CFSettings = CFSettings()
+    information_flow: InfoFlowSettings = InfoFlowSettings()
+    scribbles: ScribbleSettings | None = ScribbleSettings()
 
     def __post_init__(self) -> None:
         if self.local_margin is not None and self.local_margin < 0:
@@ -113,10 +122,12 @@ class EngineInfo:
 @dataclass(frozen=True)
 class Prediction:
     """An engine's answer: float32 H x W alpha in [0, 1], exact 0/1 where the
-    trimap is known; ``exact`` False for a local first answer (see ``refine``)."""
+    trimap is known; ``exact`` False for a local first answer (see ``refine``);
+    ``engine``: the name of the engine that answered (``auto`` runs another one)."""
 
     alpha: np.ndarray
     exact: bool = True
+    engine: str = ""
 
 
 class Engine(abc.ABC):
@@ -135,6 +146,9 @@ class Engine(abc.ABC):
     capabilities: ClassVar[Capabilities] = Capabilities()
     #: the downloadable model (:mod:`matteditor.models`) the engine needs, "" for none
     model_name: ClassVar[str] = ""
+    #: True for an engine that runs others (``auto``): made with ``device=None`` it
+    #: leaves each of them on its own default device
+    device_per_engine: ClassVar[bool] = False
 
     def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions()) -> None:
         if device not in self.devices():
@@ -145,6 +159,7 @@ class Engine(abc.ABC):
         self._image: np.ndarray | None = None    # float32, contiguous: what engines use
         self._given: np.ndarray | None = None    # the array the caller gave
         self._trimap: np.ndarray | None = None   # of the last answer not yet refined
+        self._answered_by = self.name
 
     @classmethod
     def devices(cls) -> tuple[str, ...]:
@@ -167,16 +182,10 @@ class Engine(abc.ABC):
                           cls.capabilities, cls.note, cls.model_name)
 
     # -- the session ---------------------------------------------------------
-    def engine_for(self, trimap: np.ndarray) -> str:
-        """The engine that answers ``trimap`` on this photo: this one (``auto`` names
-        the engine it would choose; the live pipeline previews with that one)."""
-        return self.name
-
     @property
     def answered_by(self) -> str:
-        """The engine whose answer the last :meth:`predict` gave: this one (``auto``
-        names the engine it chose)."""
-        return self.name
+        """The engine of the last :meth:`predict`'s :class:`Prediction` (its ``engine``)."""
+        return self._answered_by
 
     @property
     def image(self) -> np.ndarray | None:
@@ -223,13 +232,19 @@ class Engine(abc.ABC):
         if not (trimap == UNKNOWN).any():
             self.reset()   # an incremental engine's last answer is no longer the previous one
             progress(1.0, "nothing unknown")
-            return Prediction((trimap == FOREGROUND).astype(np.float32))
+            self._answered_by = self.name
+            return Prediction((trimap == FOREGROUND).astype(np.float32), True, self.name)
         local = (changed is not None and self.capabilities.local_first
                  and self.options.local_margin is not None)
-        alpha, exact = self._predict(trimap, changed if local else None, progress, cancel)
+        answer = self._predict(trimap, changed if local else None, progress, cancel)
+        if isinstance(answer, Prediction):      # another engine's, which it names
+            alpha, exact, by = answer.alpha, answer.exact, answer.engine
+        else:
+            (alpha, exact), by = answer, self.name
         self._trimap = None if exact else trimap.copy()
+        self._answered_by = by
         progress(1.0, "done")
-        return Prediction(clamp_to_trimap(np.clip(alpha, 0.0, 1.0), trimap), exact)
+        return Prediction(clamp_to_trimap(np.clip(alpha, 0.0, 1.0), trimap), exact, by)
 
     def refine(self, *, progress: ProgressFn = no_progress,
                cancel: CancelToken | None = None) -> np.ndarray | None:
@@ -278,9 +293,10 @@ class Engine(abc.ABC):
 
     @abc.abstractmethod
     def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
-                 cancel: CancelToken) -> tuple[np.ndarray, bool]:
+                 cancel: CancelToken) -> tuple[np.ndarray, bool] | Prediction:
         """Inputs are checked and some pixels are unknown; return (float H x W
-        alpha, exact).  ``changed`` is None unless a local answer is allowed.
+        alpha, exact), or the :class:`Prediction` of another engine it ran (which
+        names that engine).  ``changed`` is None unless a local answer is allowed.
         Clamping is done by the caller."""
 
     def _refine(self, progress: ProgressFn, cancel: CancelToken) -> np.ndarray:

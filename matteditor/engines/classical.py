@@ -10,17 +10,15 @@ conjugate-gradient residual, and cancellation happens between CG iterations
 from __future__ import annotations
 
 import abc
-import contextlib
-import io
 import logging
 import math
-import warnings
 from typing import ClassVar
 
 import numpy as np
 
 from ..errors import EngineError, TrimapError
 from ..geometry import Rect
+from ..solvers.pymatting_output import quiet_numerics, route_pymatting_output
 from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, trimap_to_float
 from .base import CancelToken, Engine, EngineOptions, ProgressFn
 
@@ -34,24 +32,6 @@ def _need_both_labels(trimap: np.ndarray, label: str) -> None:
     if not (trimap == FOREGROUND).any() or not (trimap == BACKGROUND).any():
         raise TrimapError(f"{label} needs both foreground and background in the trimap; "
                           "paint at least one stroke of each")
-
-
-@contextlib.contextmanager
-def _solver_chatter_to_log(label: str):
-    """pymatting prints a "PERFORMANCE WARNING" to stdout when its incomplete
-    Cholesky preconditioner fails, and numpy warns about divisions by zero in
-    CG on degenerate systems: send both to the debug log, so that the command
-    line's only output about a failure is its one error line."""
-    out = io.StringIO()
-    try:
-        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
-            warnings.simplefilter("always")
-            yield
-    finally:
-        for w in caught[:20]:
-            log.debug("%s: solver warning: %s", label, w.message)
-        if out.getvalue().strip():
-            log.debug("%s: solver output: %s", label, " ".join(out.getvalue().split()))
 
 
 class _PymattingEngine(Engine):
@@ -106,8 +86,9 @@ class _PymattingEngine(Engine):
                 done = math.log(norm_r / norm_b) / target
                 progress(min(0.99, max(0.0, done)), f"{self.label}: solving")
 
+        route_pymatting_output()    # once per process: its prints go to the debug log
         try:
-            with _solver_chatter_to_log(self.label):
+            with quiet_numerics():
                 if self._laplacian is None or not self._laplacian_fits(trimap):
                     progress(0.0, f"{self.label}: building the Laplacian")
                     image64 = self._require_image().astype(np.float64)

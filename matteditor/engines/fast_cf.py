@@ -23,8 +23,7 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..geometry import Rect
-from ..solvers.scribbles import CoarseToFine, ScribbleSettings
-from ..solvers.settings import CFSettings
+from ..solvers.scribbles import CoarseToFine
 from .base import Capabilities, CancelToken, Engine, EngineOptions, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -42,14 +41,13 @@ class FastClosedFormEngine(Engine):
     description = ("Closed-form matting (Levin et al. 2008), pymatting's matte, fast: exact "
                    "sparse Cholesky (CHOLMOD) of the unknown band on the CPU, matrix-free "
                    "preconditioned CG on CUDA and for bands too large; changed tiles only")
-    capabilities = Capabilities(incremental=True, local_first=True, preview=True)
+    capabilities = Capabilities(local_first=True, preview=True)
 
-    def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(),
-                 settings: CFSettings = CFSettings(),
-                 scribbles: ScribbleSettings | None = ScribbleSettings()) -> None:
-        """``scribbles``: how mostly-unknown trimaps are solved coarse to fine
-        (None: every trimap is solved exactly as it is)."""
+    def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions()) -> None:
+        """The solver's settings are ``options.closed_form``, the coarse-to-fine solve of
+        mostly-unknown trimaps ``options.scribbles`` (None: every trimap exactly)."""
         super().__init__(device, options)
+        settings, scribbles = options.closed_form, options.scribbles
         if options.memory_mb is not None and options.memory_mb < settings.max_factor_mb:
             settings = dataclasses.replace(settings, max_factor_mb=options.memory_mb)
         self.settings = settings

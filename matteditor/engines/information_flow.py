@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import Rect
-from ..solvers.infoflow import InfoFlowSession, InfoFlowSettings
+from ..solvers.infoflow import InfoFlowSession
 from .base import Capabilities, CancelToken, Engine, EngineOptions, ProgressFn
 
 
@@ -22,12 +22,13 @@ class InformationFlowEngine(Engine):
     label = "Information flow"
     description = ("Information-flow matting (Aksoy et al. 2017): colour-mixture, "
                    "known-to-unknown, intra-unknown and local flows, solved on the unknown band")
-    capabilities = Capabilities(incremental=True, local_first=True, preview=True)
+    capabilities = Capabilities(local_first=True, preview=True)
 
-    def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions(),
-                 settings: InfoFlowSettings = InfoFlowSettings()) -> None:
+    def __init__(self, device: str = "cpu", options: EngineOptions = EngineOptions()) -> None:
+        """The method's settings are ``options.information_flow``."""
         super().__init__(device, options)
-        self.session = InfoFlowSession(settings, local_margin=options.local_margin,
+        self.session = InfoFlowSession(options.information_flow,
+                                       local_margin=options.local_margin,
                                        device=device)
 
     @classmethod

@@ -22,7 +22,6 @@ from ..nn.fusion_inputs import classical_alphas
 from ..nn.model import STRIDE, DIMNet
 from ..nn.weights import load_weights, read_metadata
 from ..paths import weights_dir
-from . import register
 from .base import EngineOptions
 from .tiled_network import TiledNetworkEngine
 
@@ -80,7 +79,6 @@ class _NetworkEngine(TiledNetworkEngine):
         self.half = False
 
 
-@register
 class DIMEngine(_NetworkEngine):
     name = "dim"
     label = "Deep matting"
@@ -89,7 +87,6 @@ class DIMEngine(_NetworkEngine):
     fusion = 0
 
 
-@register
 class DIMFusionEngine(_NetworkEngine):
     name = "dim-fusion"
     label = "Deep matting + classical"

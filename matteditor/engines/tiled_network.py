@@ -28,8 +28,7 @@ class TiledNetworkEngine(Engine):
 
     # a network's answer on a reduced photo differs from its answer at full size, and
     # it answers whole: no preview, no local first answer, nothing reused
-    capabilities: ClassVar[Capabilities] = Capabilities(incremental=False, local_first=False,
-                                                        preview=False)
+    capabilities: ClassVar[Capabilities] = Capabilities(local_first=False, preview=False)
     tile: int = 640
     overlap: int = 96
     stride: int = 32

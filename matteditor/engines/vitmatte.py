@@ -19,7 +19,6 @@ import numpy as np
 from ..models import MODELS, installed, missing_message, model_spec, verified_dir
 from ..models.registry import ModelSpec
 from ..nn.pretrained import VitMatteRunner, transformers_available
-from . import register
 from .base import EngineOptions
 from .tiled_network import TiledNetworkEngine
 
@@ -75,7 +74,6 @@ def _describe(spec: ModelSpec) -> str:
             f"{spec.published}")
 
 
-@register
 class VitMatteEngine(_VitMatteEngine):
     name = "vitmatte"
     label = MODELS["vitmatte"].label
@@ -83,7 +81,6 @@ class VitMatteEngine(_VitMatteEngine):
     description = _describe(MODELS["vitmatte"])
 
 
-@register
 class VitMatteBaseEngine(_VitMatteEngine):
     name = "vitmatte-base"
     label = MODELS["vitmatte-base"].label

@@ -74,6 +74,9 @@ class ModelSpec:
 _VITMATTE_FILES = (ModelFile("config.json"), ModelFile("model.safetensors"),
                    ModelFile("preprocessor_config.json", required=False))
 
+_SAM_FILES = (ModelFile("config.json"), ModelFile("model.safetensors"),
+              ModelFile("preprocessor_config.json", required=False))
+
 #: Every model on offer, by name.
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
     ModelSpec(
@@ -103,6 +106,38 @@ MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
         description="ViTMatte (Yao et al. 2023), base ViT backbone, trained on "
                     "Composition-1k by its authors",
         published="Composition-1k SAD 20.33, MSE 3.0e-3 (published by the authors)",
+    ),
+    # Segment Anything for quick select and Select subject (matteditor.segmentation)
+    ModelSpec(
+        name="sam",
+        label="SAM ViT-B",
+        repo_id="facebook/sam-vit-base",
+        revision="main",
+        files=_SAM_FILES,
+        architecture="sam",
+        licence="Apache-2.0",
+        download_mb=375,
+        parameters_m=93.7,
+        description="Segment Anything (Kirillov et al. 2023), ViT-B image encoder, trained "
+                    "on SA-1B by its authors; quick select from a box or clicks",
+        published="accuracy: see the paper (arXiv 2304.02643); not measured here",
+    ),
+    # SlimSAM's checkpoint converted for transformers; Apache-2.0 on its model card.  On
+    # "main" as the others: no commit of it could be verified from here, and a branch is
+    # resolved to one commit when the download starts (see the module docstring).
+    ModelSpec(
+        name="slimsam",
+        label="SlimSAM-77",
+        repo_id="Zigeng/SlimSAM-uniform-77",
+        revision="main",
+        files=_SAM_FILES,
+        architecture="sam",
+        licence="Apache-2.0",
+        download_mb=39,
+        parameters_m=9.7,
+        description="SlimSAM (Chen et al. 2023): SAM ViT-B pruned by 77 %, for quick "
+                    "select on a CPU",
+        published="accuracy: see the paper (arXiv 2312.05284); not measured here",
     ),
 )}
 

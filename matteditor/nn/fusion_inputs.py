@@ -10,16 +10,11 @@ network learns to correct exactly what it will be given.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-
 import cv2
 import numpy as np
 
+from ..solvers.pymatting_output import quiet_numerics, route_pymatting_output
 from ..trimap import BACKGROUND, FOREGROUND, trimap_to_float
-
-log = logging.getLogger(__name__)
 
 CLASSICAL_SOLVERS = ("estimate_alpha_cf", "estimate_alpha_knn")
 
@@ -48,12 +43,10 @@ def classical_alphas(image: np.ndarray, trimap: np.ndarray, scale: int = 2) -> n
         if not solvable:
             alpha = np.where(tri == FOREGROUND, 1.0, np.where(tri == BACKGROUND, 0.0, 0.5))
         else:
-            # pymatting prints preconditioner warnings to stdout; keep them in the log.
-            with contextlib.redirect_stdout(io.StringIO()) as chatter:
+            route_pymatting_output()    # its preconditioner's prints go to the debug log
+            with quiet_numerics():
                 alpha = getattr(pymatting, name)(img.astype(np.float64),
                                                  trimap_to_float(tri).astype(np.float64))
-            if chatter.getvalue().strip():
-                log.debug("%s: %s", name, chatter.getvalue().strip())
         alpha = np.clip(alpha, 0.0, 1.0).astype(np.float32)
         if scale > 1:
             alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -137,6 +137,3 @@ class DIMNet(nn.Module):
         refined = torch.clamp(raw + residual, 0.0, 1.0)
         return raw, refined
 
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

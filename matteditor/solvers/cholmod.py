@@ -276,12 +276,3 @@ class Factor:
     def __del__(self) -> None:
         self.close()
 
-
-def solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray, order: np.ndarray | None = None,
-              **kwargs) -> tuple[np.ndarray, bool]:
-    """Solve ``A x = rhs`` once (arguments as :class:`Factor`'s).
-
-    Returns x and whether the given order (or the matrix's own) was used.
-    """
-    with Factor(matrix, order, **kwargs) as factor:
-        return factor.solve(rhs), factor.given_order

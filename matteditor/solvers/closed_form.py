@@ -9,26 +9,29 @@ with S the pixels to solve and F the fixed ones, ``L_SS x_S = -L_SF x_F``.
 Fixed values need not be 0/1 (an incremental solve fixes pixels it reuses).
 The system is solved with conjugate gradients preconditioned by Jacobi plus a
 coarse correction on colour-affine aggregates (:mod:`.coarse_space`; ~50
-iterations where Jacobi alone needs ~1000).  Optionally (``levels`` > 1) it is
-first solved on the picture downsampled by 2 per level, each level's result,
-upsampled, starting the next; with the coarse correction this no longer pays
-off, so the default is one level.  A given ``x0`` (the previous alpha of an
-incremental solve) is the starting point instead.
+iterations where Jacobi alone needs ~1000), starting from a smooth spread of
+the fixed values or, given ``x0``, from the previous alpha of an incremental
+solve.  (A coarse-to-fine warm start on downsampled pictures no longer paid off
+with the coarse correction, and went.)
+
+The solve runs on the process's torch CPU threads as configured once at
+start-up (the cluster's workers and ``benchmarks/speed.py --threads`` set them);
+it never changes them itself, as a per-solve ``torch.set_num_threads`` changed
+them for every other thread of the process meanwhile.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import cv2
 import numpy as np
 import torch
 
-from . import cholmod
+from . import cholmod, factorise
 from .blocks import BlockLayout
 from .cg_torch import pcg
 from .coarse_space import AggregateCoarseSpace
@@ -57,28 +60,6 @@ class Problem:
     fixed: np.ndarray
     solve: np.ndarray
 
-    def downsampled(self) -> "Problem":
-        h, w = self.solve.shape
-        size = ((w + 1) // 2, (h + 1) // 2)
-        image = cv2.resize(self.image, size, interpolation=cv2.INTER_AREA)
-        solve = cv2.resize(self.solve.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
-        fixed = cv2.resize(np.where(self.solve, 0.0, self.fixed).astype(np.float32), size,
-                           interpolation=cv2.INTER_AREA)
-        return Problem(image, np.where(solve, 0.0, fixed).astype(np.float32), solve)
-
-
-@contextlib.contextmanager
-def _cpu_threads(n: int) -> Iterator[None]:
-    """Use n torch CPU threads inside the block (0: unchanged), then restore."""
-    before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if n:
-            torch.set_num_threads(before)
-
 
 def _initial_guess(problem: Problem) -> np.ndarray:
     """Smooth guess: fixed values spread into the solved pixels by normalised blur."""
@@ -88,10 +69,6 @@ def _initial_guess(problem: Problem) -> np.ndarray:
     num = cv2.blur(values, (k, k))
     den = cv2.blur(known, (k, k))
     return np.where(den > 1e-6, num / np.maximum(den, 1e-6), 0.5).astype(np.float32)
-
-
-def _upsample(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    return np.clip(cv2.resize(alpha, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR), 0, 1)
 
 
 def _valid_windows(layout: BlockLayout, r: int) -> torch.Tensor:
@@ -212,10 +189,9 @@ def _with_extra(extra: ExtraTerms, layout: BlockLayout, solve: np.ndarray, apply
 
 
 def uses_direct(settings: CFSettings, device: torch.device | str) -> bool:
-    """Whether :func:`solve_closed_form` factorises (else it iterates)."""
-    if settings.method == "iterative" or not cholmod.available():
-        return False
-    return settings.method == "direct" or torch.device(device).type == "cpu"
+    """Whether :func:`solve_closed_form` factorises (else it iterates): the solvers'
+    one choice, :func:`.factorise.uses_direct`."""
+    return factorise.uses_direct(settings.method, device)
 
 
 def solve_closed_form(problem: Problem, settings: CFSettings, device: torch.device | str,
@@ -223,15 +199,14 @@ def solve_closed_form(problem: Problem, settings: CFSettings, device: torch.devi
     """Closed-form alpha of the pixels ``problem.solve``.
 
     Directly (sparse Cholesky) where :func:`uses_direct` says so; if that fails
-    (a factor too large for memory, say), and elsewhere, by conjugate gradients,
-    coarse to fine.
+    (a factor too large for memory, say), and elsewhere, by conjugate gradients.
 
     Args:
         problem: see :class:`Problem`.
         settings: solver settings.
         device: torch device.
-        x0: float32 H x W starting guess (e.g. the previous alpha); when given,
-            only the full-resolution level is solved.
+        x0: float32 H x W starting guess (e.g. the previous alpha); None: the
+            fixed values spread smoothly into the solved pixels.
         hook: called with the overall fraction done; may raise to cancel.
     Returns:
         float32 H x W alpha: fixed values where not solved, the solution in [0, 1] elsewhere.
@@ -244,31 +219,6 @@ def solve_closed_form(problem: Problem, settings: CFSettings, device: torch.devi
                                 settings.radius, hook, settings.max_factor_mb * 2.0 ** 20)
         except cholmod.CholmodError as exc:
             log.info("direct solve not possible (%s); solving iteratively", exc)
-    pyramid = [problem]
-    if x0 is None:
-        while (len(pyramid) < settings.levels
-               and pyramid[-1].solve.sum() >= 4 * settings.coarse_min_pixels
-               and min(pyramid[-1].solve.shape) >= 8 * (2 * settings.radius + 1)):
-            pyramid.append(pyramid[-1].downsampled())
-        guess = _initial_guess(pyramid[-1])
-    else:
-        guess = x0.astype(np.float32)
-    # share of the work per level, by pixels solved
-    sizes = np.array([float(p.solve.sum()) for p in reversed(pyramid)])
-    shares = sizes / max(sizes.sum(), 1.0)
-    done = 0.0
-    alpha = guess
-    with torch.inference_mode(), _cpu_threads(settings.threads):
-        for i, level in enumerate(reversed(pyramid)):
-            if alpha.shape != level.solve.shape:
-                alpha = _upsample(alpha, level.solve.shape)
-            last = i == len(pyramid) - 1
-            start = done
-
-            def level_hook(fraction: float, start: float = start, share: float = shares[i]) -> None:
-                hook(start + share * fraction)
-
-            alpha = solve_level(level, alpha, settings, settings.rtol if last else settings.coarse_rtol,
-                                device, level_hook)
-            done += shares[i]
-    return alpha
+    start = _initial_guess(problem) if x0 is None else x0.astype(np.float32)
+    with torch.inference_mode():
+        return solve_level(problem, start, settings, settings.rtol, device, hook)

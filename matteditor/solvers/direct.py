@@ -22,6 +22,7 @@ import scipy.sparse.linalg as spl
 
 from ..geometry import Rect
 from .cholmod import CholmodError, Factor, NotPositiveDefinite
+from .factorise import factorise_shifted
 from .ordering import nested_dissection_postordered
 from .sparse_laplacian import build_system
 
@@ -34,8 +35,6 @@ MAX_FACTOR_BYTES = 3 * 2 ** 30
 #: without padding (on 12 MP with a 10% band: -70 MB, the editor's session then stays
 #: under 3 GB); below, the padding makes the factorization ~12% faster
 LEAN_PIXELS = 1_000_000
-#: diagonal shifts tried, relative to the largest diagonal entry, when A itself will not factorise
-SHIFTS = (0.0, 1e-10, 1e-8, 1e-6)
 #: relative residual the refinement stops at (pymatting's CG: 1e-7)
 REFINE_RTOL = 1e-7
 REFINE_MAXITER = 100
@@ -77,29 +76,21 @@ def solve_direct(image: np.ndarray, fixed: np.ndarray, solve: np.ndarray, epsilo
                           order=lambda y, x: nested_dissection_postordered(y, x, shape, reach))
     hook(_ORDERED)
     stages = {"analysed": _ANALYSED, "factorised": _FACTORISED}
-
-    def factor(shift: float) -> Factor:
-        return Factor(system.matrix, None, lambda stage: hook(stages[stage]), max_factor_bytes,
-                      upper=True, natural=True, shift=shift,
-                      lean=len(system.rhs) >= LEAN_PIXELS)
-
-    x, refined = None, 0
-    top = float(np.abs(system.matrix.diagonal()).max())
-    for shift in SHIFTS:
-        try:
-            with factor(shift * top) as f:
-                if shift == 0.0:
-                    x = f.solve(system.rhs)
-                else:
-                    x, refined = _refine(system, f, hook)
-            break
-        except NotPositiveDefinite as exc:
-            # rounding made this ill-conditioned matrix look indefinite (3 of the 158
-            # eval-dev crops): factorise A + delta I, then let conjugate gradients, with
-            # that factor as preconditioner, take the solution back to A's
-            log.debug("%s (shift %g); shifting the diagonal", exc, shift)
-    if x is None:
-        raise CholmodError("the matrix would not factorise, even shifted")
+    try:
+        factor, shift = factorise_shifted(system.matrix, None,
+                                          tick=lambda stage: hook(stages[stage]),
+                                          max_factor_bytes=max_factor_bytes, upper=True,
+                                          natural=True, lean=len(system.rhs) >= LEAN_PIXELS)
+    except NotPositiveDefinite as exc:
+        raise CholmodError("the matrix would not factorise, even shifted") from exc
+    with factor as f:
+        if shift == 0.0:
+            x, refined = f.solve(system.rhs), 0
+        else:
+            # rounding made this ill-conditioned matrix look indefinite: conjugate
+            # gradients, with the factor of A + delta I as preconditioner, take the
+            # solution back to A's
+            x, refined = _refine(system, f, hook)
     residual = system.residual(x)
     scale = max(float(np.abs(system.rhs).max()), 1e-300)
     if not np.all(np.isfinite(x)) or float(np.abs(residual).max()) > 1e-6 * scale:

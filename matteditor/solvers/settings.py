@@ -27,17 +27,10 @@ class CFSettings:
     # case's SAD within 1.6% of pymatting's (summed: +0.3%); with 16-px blocks the median
     # speed-up over pymatting went from 1.4x to 2.1x (benchmarks/speed.py)
     rtol: float = 1e-3
-    coarse_rtol: float = 1e-3   # ... at the coarser levels
-    maxiter: int = 1000         # per level
-    levels: int = 1             # pyramid levels, full resolution included (warm start)
-    coarse_min_pixels: int = 4096  # no coarser level below this many pixels to solve
+    maxiter: int = 1000
     block: int = 16             # side of the compute blocks (16: less waste on thin bands than 32)
     aggregate: int = 8          # side of the coarse-correction aggregates (0: Jacobi only)
     dtype: str = "float64"      # dtype of the CG products (float32 needs epsilon >~ 1e-5)
-    # torch CPU threads during a solve (0 keeps torch's setting).  The products are
-    # memory-bound: on this project's shared 2-core machines a second thread made
-    # solves 3x slower (OpenMP waits), so one is the default
-    threads: int = 1
 
     def __post_init__(self) -> None:
         if self.radius < 1:
@@ -51,9 +44,7 @@ class CFSettings:
                              "or be 0 for Jacobi only")
         if self.max_factor_mb < 0:
             raise ValueError(f"max_factor_mb must be >= 0, got {self.max_factor_mb}")
-        if self.threads < 0:
-            raise ValueError(f"threads must be >= 0, got {self.threads}")
-        if self.levels < 1 or self.block < 4 or self.maxiter < 1:
-            raise ValueError("levels, block and maxiter must be positive (block >= 4)")
+        if self.block < 4 or self.maxiter < 1:
+            raise ValueError("block must be >= 4 and maxiter positive")
 
 

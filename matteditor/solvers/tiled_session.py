@@ -1,6 +1,7 @@
 """Solve only what needs solving: closed-form solves of the independent tiles
 around the unknown region (:mod:`.tiles` says why they are independent), and
-incremental solves that reuse the tiles a trimap change did not touch.
+incremental solves that reuse the tiles a trimap change did not touch (planned
+by :class:`.incremental.TileCache`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import numpy as np
 
 from ..errors import TrimapError
 from ..geometry import Rect
-from ..trimap import FOREGROUND, UNKNOWN, check_trimap
+from ..trimap import UNKNOWN, check_trimap
 from .closed_form import CFSettings, Problem, solve_closed_form
+from .incremental import TileCache
 from .tiles import unknown_tiles
 
 log = logging.getLogger(__name__)
@@ -55,22 +57,20 @@ class SolveSession:
 
     def __init__(self, settings: CFSettings = CFSettings(), device: str = "cpu",
                  margin: int | None = None, local_margin: int | None = None) -> None:
-        if local_margin is not None and local_margin < 0:
-            raise ValueError(f"local_margin must be >= 0, got {local_margin}")
+        self._cache = TileCache(local_margin)
         self.settings = settings
         self.device = device
         self.margin = margin
-        self.local_margin = local_margin
         self._image: np.ndarray | None = None
         self.last_report: SolveReport | None = None
-        self.reset()
 
     def reset(self) -> None:
         """Forget the previous solve (the image stays)."""
-        self._trimap: np.ndarray | None = None
-        self._alpha: np.ndarray | None = None
-        self._tiles: frozenset[Rect] = frozenset()
-        self._approximate: frozenset[Rect] = frozenset()   # tiles last solved locally
+        self._cache.reset()
+
+    @property
+    def local_margin(self) -> int | None:
+        return self._cache.local_margin
 
     @property
     def image(self) -> np.ndarray | None:
@@ -102,53 +102,28 @@ class SolveSession:
             raise TrimapError(f"the image ({w}x{h}) is too small for closed-form matting; "
                               f"both sides must exceed {2 * r} pixels")
         tiles = unknown_tiles(trimap, r, self.margin)
-        unknown = trimap == UNKNOWN
-        alpha = (trimap == FOREGROUND).astype(np.float32)
-        solve = np.zeros_like(unknown)
-        dirty = local = 0
-        approximate = set()
-        edit = self._edit_region(changed, trimap.shape)
-        for tile in tiles:
-            rows, cols = tile.slices
-            if (self._trimap is not None and tile in self._tiles
-                    and np.array_equal(self._trimap[rows, cols], trimap[rows, cols])):
-                alpha[rows, cols] = self._alpha[rows, cols]
-                if tile in self._approximate:
-                    approximate.add(tile)
-                continue
-            dirty += 1
-            region = edit.intersect(tile) if edit is not None else None
-            if region is not None and 2 * region.area < tile.area:
-                # outside the region the trimap is unchanged, so pixels unknown
-                # now were unknown before and hold a solved alpha
-                alpha[rows, cols] = np.where(unknown[rows, cols], self._alpha[rows, cols],
-                                             alpha[rows, cols])
-                solve[region.slices] = unknown[region.slices]
-                local += 1
-                approximate.add(tile)
-            else:
-                solve[rows, cols] = unknown[rows, cols]
+        plan = self._cache.plan(trimap, tiles, changed)
+        alpha = plan.alpha
+        solve = plan.mask()
         n_solve = int(solve.sum())
+        previous_trimap, previous_alpha = self._cache.trimap, self._cache.alpha
         if n_solve:
             x0 = None
-            if self._alpha is not None:
-                was_unknown = self._trimap[solve] == UNKNOWN
+            if previous_alpha is not None:
+                was_unknown = previous_trimap[solve] == UNKNOWN
                 if was_unknown.mean() >= 0.5:   # mostly re-solving: warm start beats coarse-to-fine
-                    x0 = np.where(solve, self._alpha, alpha)
+                    x0 = np.where(solve, previous_alpha, alpha)
             alpha = solve_closed_form(Problem(self._image, alpha, solve), self.settings,
                                       self.device, x0=x0, hook=hook)
-        log.debug("solve: %d tiles, %d solved (%d pixels)", len(tiles), dirty, n_solve)
-        self._trimap = trimap.copy()
-        self._alpha = alpha
-        self._tiles = frozenset(tiles)
-        self._approximate = frozenset(approximate)
-        self.last_report = SolveReport(len(tiles), dirty, n_solve, local)
+        log.debug("solve: %d tiles, %d solved (%d pixels)", len(tiles), len(plan.jobs), n_solve)
+        self._cache.commit(plan, alpha)
+        self.last_report = SolveReport(len(tiles), len(plan.jobs), n_solve, plan.local_jobs)
         return alpha.copy()
 
     @property
     def approximate(self) -> bool:
         """Whether some tiles of the last alpha come from local solves (see :meth:`refine`)."""
-        return bool(self._approximate)
+        return self._cache.approximate
 
     def refine(self, hook: Callable[[float], None] | None = None) -> np.ndarray | None:
         """Re-solve whole the tiles last solved only around an edit.
@@ -157,24 +132,13 @@ class SolveSession:
         for the last trimap (float32 H x W), or None when nothing was approximate.
         ``hook`` as in :meth:`solve`; a cancelled refinement keeps the state.
         """
-        if not self._approximate or self._alpha is None:
+        plan = self._cache.refine_plan()
+        if plan is None:
             return None
-        unknown = self._trimap == UNKNOWN
-        solve = np.zeros_like(unknown)
-        for tile in self._approximate:
-            solve[tile.slices] = unknown[tile.slices]
-        alpha = solve_closed_form(Problem(self._image, self._alpha, solve), self.settings,
-                                  self.device, x0=self._alpha, hook=hook)
-        refined = len(self._approximate)
-        log.debug("refine: %d tiles (%d pixels)", refined, int(solve.sum()))
-        self._alpha = alpha
-        self._approximate = frozenset()
-        self.last_report = SolveReport(len(self._tiles), refined, int(solve.sum()))
+        solve = plan.mask()
+        alpha = solve_closed_form(Problem(self._image, plan.alpha, solve), self.settings,
+                                  self.device, x0=plan.alpha, hook=hook)
+        log.debug("refine: %d tiles (%d pixels)", len(plan.jobs), int(solve.sum()))
+        self._cache.commit(plan, alpha)
+        self.last_report = SolveReport(len(plan.tiles), len(plan.jobs), int(solve.sum()))
         return alpha.copy()
-
-    def _edit_region(self, changed: Rect | None, shape: tuple[int, int]) -> Rect | None:
-        """``changed`` grown by ``local_margin`` (None: no local solves)."""
-        if self.local_margin is None or self._trimap is None or changed is None or changed.empty:
-            return None
-        h, w = shape
-        return changed.grow(self.local_margin, w, h)

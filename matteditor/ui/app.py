@@ -29,32 +29,56 @@ def _describe_autosave(path: Path) -> str:
     """'of photo.jpg, autosaved 14 March 10:32' for the recovery question."""
     when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%d %B %H:%M")
     try:
-        photo = load_project(path).image_path
+        project = load_project(path)
     except MatteError:
         return f"autosaved {when}"
+    if project.saved_as is not None:
+        return f"of the project {project.saved_as.name}, autosaved {when}"
+    photo = project.image_path
     return f"of {photo.name if photo else 'an embedded photo'}, autosaved {when}"
+
+
+#: the answers to "Recover unsaved work?"
+RESTORE, DELETE, LATER = "restore", "delete", "later"
+
+
+def _ask_recovery(window: MainWindow, about: str) -> str:
+    """Ask whether to reopen an autosaved session: RESTORE, DELETE or LATER (keep it
+    for the next start; also Esc or closing the box)."""
+    Button = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work?",
+                      f"matteditor did not close properly last time. Reopen the session "
+                      f"{about}?\n\nDelete throws this autosaved work away; Later keeps it "
+                      "and asks again the next time matteditor starts.",
+                      Button.Yes | Button.No | Button.Ignore, window)
+    for button, text in ((Button.Yes, "&Restore"), (Button.No, "&Delete"),
+                         (Button.Ignore, "&Later")):
+        box.button(button).setText(text)
+    box.setDefaultButton(Button.Yes)
+    box.setEscapeButton(Button.Ignore)
+    answer = box.exec()
+    box.deleteLater()
+    return {Button.Yes: RESTORE, Button.No: DELETE}.get(Button(answer), LATER)
 
 
 def _offer_recovery(window: MainWindow) -> bool:
     """Offer, newest first, the autosaved sessions of editors that ended badly (their
-    recovery file's lock is stale); True if one was reopened.  Declined ones are removed;
-    those not asked about (one was reopened) are offered again next time."""
+    recovery file's lock is stale); True if one was reopened.  Deleted ones are removed;
+    those put off till later, or not asked about (one was reopened), are offered again
+    next time."""
     for path in window.recovery.orphans():
         try:
             about = _describe_autosave(path)
         except OSError:  # another editor took it and exited meanwhile
             continue
-        answer = QMessageBox.question(
-            window, "Recover unsaved work?",
-            f"matteditor did not close properly last time. Reopen the session {about}?\n\n"
-            "If you choose No, this autosaved work is deleted.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes)
-        if answer == QMessageBox.StandardButton.Yes:
+        answer = _ask_recovery(window, about)
+        if answer == RESTORE:
             if window.files.open_recovery(path):
                 return True
-        else:
+        elif answer == DELETE:
             window.recovery.discard_orphan(path)
+        else:
+            log.info("recovery of %s put off till the next start", path)
     return False
 
 

@@ -1,6 +1,6 @@
-"""The painting canvas: zoom, pan, brush cursor, strokes and fills.
+"""The painting canvas: brush cursor, loupe, strokes and fills (pen pressure too).
 
-A plain QWidget with its own image->widget transform (scale, offset); it
+A :class:`~matteditor.ui.viewport.Viewport` (zoom, pan, fit); it
 draws the view from the :class:`DisplayBuffer` level that suits the zoom.
 It only dispatches input and draws: a brush stroke is painted by the document
 (``begin_stroke`` / ``extend_stroke`` / ``end_stroke``), whose change events
@@ -14,38 +14,39 @@ from __future__ import annotations
 import logging
 import math
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import (QColor, QCursor, QMouseEvent, QPainter, QPen,
-                           QTransform, QWheelEvent)
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (QColor, QCursor, QMouseEvent, QPainter, QPen, QTabletEvent,
+                           QWheelEvent)
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QLineEdit, QPlainTextEdit,
                                QTextEdit, QWidget)
 
-from ..document import Document, TrimapEdit
+from ..document import Document
 from ..geometry import Rect
-from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN, flood_fill
+from ..trimap import BACKGROUND, FOREGROUND, UNKNOWN
 from .gesture import SelectionGesture, StrokeGesture
+from .loupe import LOUPE_SIZE, paint_brush_ring, paint_loupe
 from .render import ViewRenderer
-from ..tools import MAX_BRUSH, MIN_BRUSH, Tool
+from .viewport import Viewport
+from ..tools import MAX_BRUSH, MIN_BRUSH, Tool, fill_edit
 from ..views import ViewMode
 
 log = logging.getLogger(__name__)
 
-MIN_SCALE = 1 / 64
-MAX_SCALE = 64.0
 WHEEL_ZOOM = 1.0015      # per 1/8 degree of wheel rotation: 120 units = x1.2
 BACKDROP = QColor(38, 38, 40)
 _TEXT_INPUTS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
 
 
-class Canvas(QWidget):
+class Canvas(Viewport):
     edit_ready = Signal(object)          # TrimapEdit to apply (a fill)
     stroke_finished = Signal(object)     # TrimapEdit the document already applied and recorded
-    view_changed = Signal()              # zoom or pan changed
     brush_size_changed = Signal(int)
     background_moved = Signal(int, int)  # image pixels (cutout-on-image view, Alt+drag)
     background_zoomed = Signal(float)    # factor (Alt+wheel)
     # Quick select gesture, image pixels: (x, y, w, h) and None, or None and lasso points.
     selection_made = Signal(object, object)
+    # A quick-select click, image pixels: x, y, and whether Shift made it negative.
+    select_click = Signal(float, float, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,21 +58,25 @@ class Canvas(QWidget):
         self.tool = Tool.FOREGROUND
         self.fill_label = FOREGROUND
         self.brush_size = 24           # diameter in image pixels
-        self.scale = 1.0
-        self.offset = QPointF(0, 0)    # widget position of image pixel (0, 0)
+        self.hardness = 1.0            # the brush's sure share (matteditor.brush), 0..1
+        self.loupe = False             # a magnified view beside the pointer (L)
         self._mouse: QPointF | None = None
         self._space = False
         self._pan_from: QPointF | None = None
         self._bg_from: QPointF | None = None
         self._stroke: StrokeGesture | None = None
         self._select: SelectionGesture | None = None
+        self._select_negative = False   # the quick-select click in progress had Shift
         self.lasso_mode = False        # quick select draws a lasso (Alt flips it per drag)
-        self._fit_on_resize = True
 
     # -- document -----------------------------------------------------------
     @property
     def document(self) -> Document | None:
         return self.renderer.document if self.renderer else None
+
+    def image_size(self) -> tuple[int, int] | None:
+        doc = self.document
+        return doc.size if doc is not None else None
 
     def set_renderer(self, renderer: ViewRenderer | None) -> None:
         if self.renderer is not None:
@@ -89,62 +94,6 @@ class Canvas(QWidget):
         r = self.image_rect_to_widget(rect).toAlignedRect().adjusted(-2, -2, 2, 2)
         self.update(r)
 
-    # -- geometry ---------------------------------------------------------------
-    def transform(self) -> QTransform:
-        return QTransform(self.scale, 0, 0, self.scale, self.offset.x(), self.offset.y())
-
-    def widget_to_image(self, p: QPointF) -> tuple[float, float]:
-        return ((p.x() - self.offset.x()) / self.scale, (p.y() - self.offset.y()) / self.scale)
-
-    def image_rect_to_widget(self, r: Rect) -> QRectF:
-        return QRectF(self.offset.x() + r.x0 * self.scale, self.offset.y() + r.y0 * self.scale,
-                      r.width * self.scale, r.height * self.scale)
-
-    def zoom_to(self, scale: float, anchor: QPointF | None = None) -> None:
-        """Set the zoom, keeping the image point under ``anchor`` (default: centre) still."""
-        scale = min(MAX_SCALE, max(MIN_SCALE, scale))
-        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
-        ix, iy = self.widget_to_image(anchor)
-        self.scale = scale
-        self.offset = QPointF(anchor.x() - ix * scale, anchor.y() - iy * scale)
-        self._fit_on_resize = False
-        self.update()
-        self.view_changed.emit()
-
-    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
-        self.zoom_to(self.scale * factor, anchor)
-
-    def fit(self) -> None:
-        """Whole image in view, centred."""
-        doc = self.document
-        if doc is None:
-            return
-        w, h = doc.size
-        s = min((self.width() - 16) / w, (self.height() - 16) / h)
-        self.scale = min(MAX_SCALE, max(MIN_SCALE, s))
-        self.offset = QPointF((self.width() - w * self.scale) / 2,
-                              (self.height() - h * self.scale) / 2)
-        self._fit_on_resize = True
-        self.update()
-        self.view_changed.emit()
-        origin = self.mapToGlobal(self.offset.toPoint())
-        log.debug("canvas fit: image (0, 0) at screen (%d, %d), scale %.6f",
-                  origin.x(), origin.y(), self.scale)
-
-    def actual_size(self) -> None:
-        self.zoom_to(1.0)
-
-    def pan_by(self, dx: float, dy: float) -> None:
-        self.offset += QPointF(dx, dy)
-        self._fit_on_resize = False
-        self.update()
-        self.view_changed.emit()
-
-    def resizeEvent(self, event) -> None:
-        if self._fit_on_resize:
-            self.fit()
-        super().resizeEvent(event)
-
     # -- brush --------------------------------------------------------------------
     def set_brush_size(self, size: int) -> None:
         size = int(min(MAX_BRUSH, max(MIN_BRUSH, size)))
@@ -152,6 +101,15 @@ class Canvas(QWidget):
             self.brush_size = size
             self.brush_size_changed.emit(size)
             self.update()
+
+    def set_hardness(self, percent: int) -> None:
+        """Brush hardness in percent (100: every pixel under the brush gets its label)."""
+        self.hardness = min(100, max(0, int(percent))) / 100
+        self.update()
+
+    def set_loupe(self, on: bool) -> None:
+        self.loupe = on
+        self.update()
 
     def set_lasso_mode(self, lasso: bool) -> None:
         """Quick select draws a lasso (True) or a box; Alt flips it for one drag."""
@@ -206,32 +164,33 @@ class Canvas(QWidget):
     def _paint_extras(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         renderer = self.renderer
-        if renderer is not None and renderer.settings.mode is ViewMode.SPLIT:
+        if renderer is not None and renderer.shown.mode is ViewMode.SPLIT:
             w, h = renderer.document.size
             x = self.offset.x() + renderer.settings.split * w * self.scale
             p.setPen(QPen(QColor(255, 255, 255, 200), 1.5))
             p.drawLine(QPointF(x, self.offset.y()), QPointF(x, self.offset.y() + h * self.scale))
         st = self._stroke
-        if st is not None and renderer is not None and renderer.settings.mode is not ViewMode.OVERLAY:
+        if st is not None and renderer is not None and not renderer.draws_trimap:
             st.paint(p, self.transform())
         if self._select is not None:
             self._select.paint(p)
         if self._mouse is not None and self.tool.is_brush and not self._space \
                 and self._pan_from is None and self.document is not None:
             r = max(1.0, self.brush_size * self.scale / 2)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.setPen(QPen(QColor(0, 0, 0, 200), 3))
-            p.drawEllipse(self._mouse, r, r)
-            if self.tool is Tool.EDGE:  # its own cursor: a dashed unknown-yellow ring
-                p.setPen(QPen(QColor(240, 210, 70, 240), 1.6, Qt.PenStyle.DashLine))
-            else:
-                p.setPen(QPen(QColor(255, 255, 255, 230), 1.2))
-            p.drawEllipse(self._mouse, r, r)
+            soft = self.tool in (Tool.FOREGROUND, Tool.BACKGROUND)  # hardness changes these
+            paint_brush_ring(p, self._mouse, r, self.hardness if soft else 1.0,
+                             dashed=self.tool is Tool.EDGE)
+        if self.loupe and self._mouse is not None and renderer is not None:
+            radius = self.brush_size / 2 if self.tool.is_brush else 0.0
+            paint_loupe(p, renderer.buffer.levels[0], self.widget_to_image(self._mouse),
+                        self._mouse, (self.width(), self.height()), self.scale, radius)
 
     def _cursor_rect(self, pos: QPointF | None) -> QRect:
         if pos is None:
             return QRect()
         r = self.brush_size * self.scale / 2 + 4
+        if self.loupe:   # the loupe sits up to its size and gap away from the pointer
+            r = max(r, 2 * LOUPE_SIZE)
         return QRectF(pos.x() - r, pos.y() - r, 2 * r, 2 * r).toAlignedRect()
 
     def _move_cursor(self, pos: QPointF | None) -> None:
@@ -255,6 +214,25 @@ class Canvas(QWidget):
             self.update()
             return
         super().keyReleaseEvent(event)
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        """A pen paints with its pressure scaling the brush (matteditor.brush); what
+        else it does (pan, fill, quick select, Alt+drag) comes as Qt's mouse events."""
+        kind, pos = event.type(), event.position()
+        plain = not (self._space or self._pan_from is not None or self.document is None
+                     or event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        if kind == QEvent.Type.TabletPress and plain and self.tool.is_brush \
+                and event.button() == Qt.MouseButton.LeftButton:
+            self._begin_stroke(pos, event.pressure())
+        elif kind == QEvent.Type.TabletMove and self._stroke is not None:
+            self._continue_stroke(pos, event.pressure())
+        elif kind == QEvent.Type.TabletRelease and self._stroke is not None:
+            self.finish_stroke()   # (a pen lifting presses 0: nothing more to paint)
+        else:
+            event.ignore()
+            return
+        self._move_cursor(pos)
+        event.accept()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta()
@@ -301,6 +279,7 @@ class Canvas(QWidget):
         elif self.tool is Tool.QUICK_SELECT:
             alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
             self._select = SelectionGesture(pos, lasso=self.lasso_mode != alt)
+            self._select_negative = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             self.update()
         else:
             self._begin_stroke(pos)
@@ -335,18 +314,19 @@ class Canvas(QWidget):
             self._end_selection()
 
     # -- strokes and fills ------------------------------------------------------------
-    def _begin_stroke(self, pos: QPointF) -> None:
+    def _begin_stroke(self, pos: QPointF, pressure: float = 1.0) -> None:
         doc = self.document
         if doc is None:
             return
         value = self.tool.label(doc.default_label, self.fill_label)
         label = {FOREGROUND: "Foreground stroke", BACKGROUND: "Background stroke"}.get(
             value, "Edge stroke" if self.tool is Tool.EDGE else "Unknown stroke")
-        doc.begin_stroke(value, self.brush_size / 2, label)
+        soft = self.tool in (Tool.FOREGROUND, Tool.BACKGROUND)
+        doc.begin_stroke(value, self.brush_size / 2, label, self.hardness if soft else 1.0)
         self._stroke = StrokeGesture(value, self.brush_size / 2)
-        self._continue_stroke(pos)
+        self._continue_stroke(pos, pressure)
 
-    def _continue_stroke(self, pos: QPointF) -> None:
+    def _continue_stroke(self, pos: QPointF, pressure: float = 1.0) -> None:
         st, doc = self._stroke, self.document
         if st is None or doc is None:
             return
@@ -355,10 +335,9 @@ class Canvas(QWidget):
             return
         point = self.widget_to_image(pos)
         st.add(point)
-        dirty = doc.extend_stroke(point)
-        if dirty is not None and (self.renderer is None or
-                                  self.renderer.settings.mode is not ViewMode.OVERLAY):
-            # views other than the overlay draw the stroke's path on top
+        dirty = doc.extend_stroke(point, pressure)
+        if dirty is not None and (self.renderer is None or not self.renderer.draws_trimap):
+            # views without the trimap's colours draw the stroke's path on top
             self.update(self.image_rect_to_widget(dirty).toAlignedRect().adjusted(-2, -2, 2, 2))
 
     def finish_stroke(self) -> None:
@@ -378,7 +357,14 @@ class Canvas(QWidget):
             return
         result = sel.result(self.widget_to_image, doc.size, self.scale)
         if result is None:
-            log.debug("quick select gesture too small, ignored")
+            x, y = self.widget_to_image(sel.points[0])
+            w, h = doc.size
+            p0 = sel.points[0]
+            click = all(abs(q.x() - p0.x()) + abs(q.y() - p0.y()) <= 4 for q in sel.points)
+            if click and 0 <= x < w and 0 <= y < h:
+                self.select_click.emit(float(x), float(y), self._select_negative)
+            else:
+                log.debug("quick select gesture too small, ignored")
             return
         self.selection_made.emit(*result)
 
@@ -386,8 +372,6 @@ class Canvas(QWidget):
         doc = self.document
         if doc is None:
             return
-        x, y = self.widget_to_image(pos)
-        filled = flood_fill(doc.trimap, (math.floor(x), math.floor(y)), self.fill_label)
-        edit = TrimapEdit.between(doc.trimap, filled, "Fill")
+        edit = fill_edit(doc.trimap, self.widget_to_image(pos), self.fill_label)
         if edit is not None:
             self.edit_ready.emit(edit)

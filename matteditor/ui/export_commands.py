@@ -16,7 +16,8 @@ from .. import compositing
 from ..compositing import to_uint8
 from ..errors import ExportError, MatteError
 from .context import EditorContext
-from .export_dialog import ExportDialog, ExportKind, ExportOptions, format_of
+from ..export import ExportKind, ExportOptions, format_of
+from .export_dialog import ExportDialog
 from .exporter import Exporter
 from .qimage import rgba8_to_qimage
 
@@ -79,7 +80,8 @@ class ExportCommands:
                     ExportKind.CUTOUT)
         bits = 16 if str(qs.value("files/export_bits", "8")) == "16" else 8
         fmt = str(qs.value("files/export_format", ".png"))
-        return ExportDialog(self.w.document, folder, self.w, kind=kind, bits=bits, fmt=fmt)
+        return ExportDialog(self.w.document, folder, self.w, kind=kind, bits=bits, fmt=fmt,
+                            project=self.project_path)
 
     def export_to(self, options: ExportOptions) -> bool:
         """Start writing an export on the export thread; False (with a message) if there is
@@ -92,7 +94,8 @@ class ExportCommands:
             self._error("Not ready to export", ExportError(problem))
             return False
         try:
-            self.exporter.start(doc, renderer.compositor, renderer.settings, options)
+            self.exporter.start(doc, renderer.compositor, renderer.settings, options,
+                                self.project_path)
         except MatteError as e:
             self._error("Export failed", e)
             return False

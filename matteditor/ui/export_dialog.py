@@ -1,60 +1,28 @@
-"""Export (Ctrl+E): what to write, in how many bits, where (the writing: exporter.py)."""
+"""Export (Ctrl+E): the dialog that asks what to write, in how many bits, where.
+
+What each kind holds, its formats and the writing are Qt-free
+(:mod:`matteditor.export`); the export thread is :mod:`.exporter`.
+"""
 
 from __future__ import annotations
 
-import enum
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QPushButton,
                                QRadioButton, QVBoxLayout, QWidget)
 
-from .. import compositing
 from ..document import Document
-from ..errors import ExportError
-from ..views import Compositor, ViewSettings
+from ..errors import MatteError
+from ..export import (FORMATS, ExportKind, ExportOptions, check_not_an_input, depth_for,
+                      export_pixels, format_of, formats_for)
 
 log = logging.getLogger(__name__)
 
 
-class ExportKind(enum.Enum):
-    CUTOUT = ("Cutout with estimated foreground colours", "cutout")
-    CUTOUT_RAW = ("Cutout with the photo's own colours", "cutout-raw")
-    ALPHA = ("Alpha matte only", "alpha")
-    COMPOSITE = ("Current view (composite)", "composite")
-    TRIMAP = ("Trimap", "trimap")
-
-    @property
-    def title(self) -> str:
-        return self.value[0]
-
-    @property
-    def suffix(self) -> str:
-        return self.value[1]
-
-    @property
-    def extensions(self) -> tuple[str, ...]:
-        """File extensions this kind can be written as, the default first.  Only the
-        composite has no transparency, so only it may be a JPEG; cutouts may also be
-        an RGBA TIFF or a layered PSD (the photo with its layer mask, and the cutout)."""
-        if self is ExportKind.COMPOSITE:
-            return (".png", ".jpg", ".jpeg")
-        if self in (ExportKind.CUTOUT, ExportKind.CUTOUT_RAW):
-            return (".png", ".tif", ".tiff", ".psd")
-        return (".png",)
-
-    @property
-    def file_filter(self) -> str:
-        """Filters for a save dialog, the default first."""
-        if self is ExportKind.COMPOSITE:
-            return f"{PNG_FILTER};;{JPEG_FILTER}"
-        if ".psd" in self.extensions:
-            return f"{PNG_FILTER};;{TIFF_FILTER};;{PSD_FILTER}"
-        return PNG_FILTER
-
+__all__ = ["ExportDialog", "ExportKind", "ExportOptions", "FORMATS", "depth_for",
+           "export_pixels", "file_filter", "format_of", "formats_for", "with_extension"]
 
 PNG_FILTER = "PNG images (*.png)"
 JPEG_FILTER = "JPEG images (*.jpg *.jpeg)"
@@ -67,27 +35,13 @@ IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", 
                               ".gif", ".tga", ".exr", ".psd", ".heic", ".avif", ".jxl"))
 
 
-#: the formats of the Format box: canonical extension -> (name, can hold 16 bits)
-FORMATS = {".png": ("PNG", True), ".tif": ("TIFF, RGBA with unassociated alpha", True),
-           ".psd": ("Photoshop layers (PSD), 8 bits", False), ".jpg": ("JPEG, 8 bits", False)}
-_CANONICAL = {".tiff": ".tif", ".jpeg": ".jpg"}
-
-
-def format_of(path: Path) -> str:
-    """The canonical extension of ``path``'s format (``.tif`` for ``.tiff``)."""
-    suffix = path.suffix.lower()
-    return _CANONICAL.get(suffix, suffix)
-
-
-def formats_for(kind: ExportKind) -> list[str]:
-    """The canonical extensions ``kind`` can be written as, the default first."""
-    return [e for e in kind.extensions if e not in _CANONICAL]
-
-
-def depth_for(path: Path, bits: int) -> int:
-    """The depth a file at ``path`` is written with: ``bits`` where the format holds 16
-    bits per channel, 8 where it holds only 8 (PSD layers, JPEG)."""
-    return bits if FORMATS.get(format_of(path), ("", True))[1] else 8
+def file_filter(kind: ExportKind) -> str:
+    """Filters for a save dialog of ``kind``, the default first."""
+    if kind is ExportKind.COMPOSITE:
+        return f"{PNG_FILTER};;{JPEG_FILTER}"
+    if ".psd" in kind.extensions:
+        return f"{PNG_FILTER};;{TIFF_FILTER};;{PSD_FILTER}"
+    return PNG_FILTER
 
 
 def with_extension(path: Path, kind: ExportKind, file_filter: str | None = None) -> Path:
@@ -102,39 +56,6 @@ def with_extension(path: Path, kind: ExportKind, file_filter: str | None = None)
     return path.with_name(path.name + ext)
 
 
-@dataclass(frozen=True)
-class ExportOptions:
-    kind: ExportKind
-    path: Path
-    bits: int = 8
-
-
-def export_pixels(document: Document, compositor: Compositor, view: ViewSettings,
-                  kind: ExportKind) -> np.ndarray:
-    """The array to write for ``kind`` (float in [0, 1], or uint8 for the trimap).
-
-    The alpha is the document's matte, the very array the screen shows (the
-    engine's alpha with the edge adjustments), at full resolution.  Raises ExportError when there is no matte yet, or (for the
-    cutout) no estimated foreground colours.
-    """
-    if kind is ExportKind.TRIMAP:
-        return document.trimap
-    if document.alpha is None:
-        raise ExportError("there is no matte to export yet: paint some foreground (F) "
-                          "and background (B) and wait for the matte")
-    matte = document.matte()       # with the edge adjustments
-    if kind is ExportKind.ALPHA:
-        return matte.alpha
-    if kind is ExportKind.CUTOUT_RAW:
-        return compositing.cutout_rgba(document.image, matte.alpha)
-    if kind is ExportKind.CUTOUT:
-        if matte.colors is None:  # the solver thread estimates them, never the UI
-            raise ExportError("the foreground colours are not estimated yet; update the matte "
-                              "(Ctrl+R), or export the cutout with the photo's own colours")
-        return compositing.cutout_rgba(matte.colors, matte.alpha)
-    return compositor.export_view(view)
-
-
 def default_export_path(document: Document, kind: ExportKind, folder: Path | None = None) -> Path:
     stem = document.path.stem if document.path else "untitled"
     folder = folder or (document.path.parent if document.path else Path.home())
@@ -144,8 +65,9 @@ def default_export_path(document: Document, kind: ExportKind, folder: Path | Non
 class ExportDialog(QDialog):
     def __init__(self, document: Document, folder: Path | None = None,
                  parent: QWidget | None = None, *, kind: ExportKind = ExportKind.CUTOUT,
-                 bits: int = 8, fmt: str = ".png") -> None:
+                 bits: int = 8, fmt: str = ".png", project: Path | None = None) -> None:
         super().__init__(parent)
+        self._project = project              # the open project's file: never exported over
         self._format = fmt                   # the format last chosen (kept across kinds)
         self._bits = bits                    # the depth chosen, for formats that hold it
         self.setWindowTitle("Export")
@@ -210,6 +132,13 @@ class ExportDialog(QDialog):
             self.path_edit.setFocus()
             return
         self.path_edit.setText(str(options.path))
+        try:   # the photo being edited, or its project: refused, not offered to replace
+            check_not_an_input(options.path, self._document.path, self._project)
+        except MatteError as e:
+            QMessageBox.warning(self, "Cannot export there", str(e))
+            self.path_edit.setFocus()
+            self.path_edit.selectAll()
+            return
         if options.path.exists() and options.path != self._confirmed:
             answer = QMessageBox.question(
                 self, "Replace the file?",
@@ -270,7 +199,7 @@ class ExportDialog(QDialog):
     def _browse(self) -> None:
         path, chosen_filter = QFileDialog.getSaveFileName(self, "Export to",
                                                           self.path_edit.text(),
-                                                          self.kind().file_filter)
+                                                          file_filter(self.kind()))
         if path:
             self._filter = chosen_filter or None
             full = with_extension(Path(path), self.kind(), self._filter)

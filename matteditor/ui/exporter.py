@@ -1,11 +1,10 @@
 """Exports written on a background thread, so a large 16-bit PNG does not freeze the window.
 
 What to write is taken from the document on the UI thread, as it is when the
-user asks (the trimap copied, the alpha and colours by reference: the
-document replaces those arrays, it never changes them in place).  The
-cutout composition, the encoding and the atomic write then run on one
-export thread, one export after another, and :attr:`Exporter.finished`
-reports each on the UI thread.
+user asks (:func:`matteditor.export.pixels_job`).  The cutout composition,
+the encoding and the atomic write (:func:`matteditor.export.write_export`,
+the command line's writer too) then run on one export thread, one export
+after another, and :attr:`Exporter.finished` reports each on the UI thread.
 """
 
 from __future__ import annotations
@@ -18,55 +17,12 @@ from typing import Callable
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from .. import compositing
 from ..document import Document
 from ..errors import ExportError, MatteError
-from ..imageio import save_image
-from ..layered_export import write_psd, write_tiff
-from .export_dialog import ExportKind, ExportOptions, export_pixels
+from ..export import ExportKind, ExportOptions, check_not_an_input, pixels_job, write_export
 from ..views import Compositor, ViewSettings
 
 log = logging.getLogger(__name__)
-
-
-def pixels_job(document: Document, compositor: Compositor, view: ViewSettings,
-               kind: ExportKind) -> Callable[[], np.ndarray]:
-    """A function giving the pixels to export, safe to call on another thread.
-
-    Raises ExportError now (on the calling thread) when there is nothing to
-    export, as :func:`export_pixels` does.
-    """
-    if kind is ExportKind.TRIMAP:
-        trimap = document.trimap.copy()  # painted in place: copy it as it is now
-        return lambda: trimap
-    if kind in (ExportKind.CUTOUT, ExportKind.CUTOUT_RAW):
-        if document.alpha is None or (kind is ExportKind.CUTOUT and document.foreground is None):
-            export_pixels(document, compositor, view, kind)  # raises, saying why
-        matte, image = document.matte_job(), document.image   # adjusted on the export thread
-
-        def cutout() -> np.ndarray:
-            m = matte()
-            return compositing.cutout_rgba(image if kind is ExportKind.CUTOUT_RAW else m.colors,
-                                           m.alpha)
-        return cutout
-    pixels = export_pixels(document, compositor, view, kind)  # alpha: the array itself
-    return lambda: pixels
-
-
-def write_export(path: Path, pixels: np.ndarray, bits: int, photo: np.ndarray) -> None:
-    """Write ``pixels`` at ``path`` in the format its suffix names: an RGBA cutout
-    (H x W x 4) may go to a TIFF or to a layered PSD with ``photo`` under it."""
-    suffix = path.suffix.lower()
-    cutout = pixels.ndim == 3 and pixels.shape[2] == 4
-    if cutout and suffix in (".tif", ".tiff"):
-        write_tiff(path, pixels[..., :3], pixels[..., 3], bits=bits)
-    elif cutout and suffix == ".psd":
-        if bits != 8:   # the layers are 8-bit: never write fewer bits than asked silently
-            raise ExportError(f"could not write {path}: a layered PSD holds 8 bits per "
-                              f"channel, not {bits}; export a TIFF for 16 bits")
-        write_psd(path, photo, pixels[..., 3], pixels[..., :3])
-    else:
-        save_image(path, pixels, bits=bits)
 
 
 class _Job(QRunnable):
@@ -112,8 +68,10 @@ class Exporter(QObject):
         return self._running > 0
 
     def start(self, document: Document, compositor: Compositor, view: ViewSettings,
-              options: ExportOptions) -> None:
-        """Begin writing ``options``; raises ExportError at once if there is nothing to export."""
+              options: ExportOptions, project: Path | None = None) -> None:
+        """Begin writing ``options``; raises ExportError at once if there is nothing to
+        export, or if the file is the document's photo or its ``project`` file."""
+        check_not_an_input(options.path, document.path, project)
         job = _Job(self, options, pixels_job(document, compositor, view, options.kind),
                    document.image)
         self._running += 1

@@ -12,12 +12,13 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 from ..document import Document
 from ..errors import MatteError
 from ..imageio import load_image, load_mask, load_trimap
-from ..project import (PROJECT_SUFFIX, Project, load_project, photo_outside_folder,
-                       save_project)
+from ..project import (PROJECT_SUFFIX, Project, file_sha256, load_project,
+                       photo_outside_folder, save_project)
 from . import settings as prefs
 from .commands import commit_existing
 from .context import EditorContext
 from .export_commands import ExportCommands
+from .trusted import is_trusted, remember_saved
 from ..views import ViewMode
 
 
@@ -32,6 +33,7 @@ class FileController(ExportCommands):
     def __init__(self, window: EditorContext) -> None:
         self.w = window
         self.project_path: Path | None = None
+        self.photo_sha256: str | None = None   # the photo file's, as opened
         self._init_export()
 
     def _error(self, title: str, error: Exception) -> None:
@@ -76,7 +78,9 @@ class FileController(ExportCommands):
             return False
         QApplication.restoreOverrideCursor()
         self.project_path = None
+        self.photo_sha256 = _photo_hash(document.path)
         self.w.set_document(document, self.w.new_photo_settings())
+        self.update_title()
         self._remember(path)
         w, h = document.size
         self.w.show_status(f"Opened {path.name} ({w} × {h}), view 1 (the photo with the "
@@ -87,42 +91,75 @@ class FileController(ExportCommands):
         return True
 
     def open_project(self, path: Path, remember: bool = True, trusted: bool = False) -> bool:
-        """Open a project file.  Before reading a photo outside the project's folder the
-        user is asked (unless ``trusted``: the editor's own recovery file); a photo that
-        is no longer there can be located with a file dialog."""
+        """Open a project file (see :meth:`_open_project`)."""
+        return self._open_project(path, remember, trusted) is not None
+
+    def _open_project(self, path: Path, remember: bool = True,
+                      trusted: bool = False) -> Project | None:
+        """Open a project file; returns it (None: not opened).  Before reading a photo
+        outside the project's folder the user is asked, unless the project is one they
+        saved (:mod:`.trusted`) or ``trusted`` (the editor's own recovery file); a photo
+        that is no longer there can be located with a file dialog, one whose content
+        changed since the save is opened only if the user agrees.  The matte saved with
+        the project is shown at once, without a solve."""
         if not self.maybe_discard():
-            return False
+            return None
         try:
             project = load_project(path)
         except MatteError as e:
             self._error("Could not open the project", e)
-            return False
+            return None
         if not trusted and photo_outside_folder(project, path) \
+                and not is_trusted(self.w.qs, path) \
                 and not self._allow_outside_photo(project, path):
             self.w.show_status(f"Did not open {Path(path).name}")
-            return False
+            return None
         relocated = project.photo_missing
         if relocated:
             project = self._locate_photo(project, path)
             if project is None:
                 self.w.show_status(f"Did not open {Path(path).name}")
-                return False
+                return None
+        photo_sha256 = _photo_hash(project.image_path)      # the photo as opened now
+        changed = project.photo_changed(photo_sha256)
+        if changed and not self._allow_changed_photo(project, path):
+            self.w.show_status(f"Did not open {Path(path).name}")
+            return None
         try:
             document = Document(project.load_photo(), project.trimap, path=project.image_path)
             document.adjustments = project.adjustments
+            if project.alpha is not None and not changed:   # its exact matte: no solve
+                document.set_result(project.alpha, document.revision, project.foreground)
         except MatteError as e:
             self._error("Could not open the project", e)
-            return False
+            return None
+        self.photo_sha256 = photo_sha256
+        self.project_path = Path(path).resolve() if remember else None
         self.w.set_document(document, project.settings)
+        if project.background is not None and self.w.renderer is not None:
+            self.w.renderer.set_background(project.background)
+            self.w.update_view_note()
+        self.update_title()
         if remember:
-            self.project_path = Path(path).resolve()
             self._remember(path)
-        if relocated:  # the project file still names the old place: save to update it
+        if relocated or changed:  # the project file names the old place or photo: save it
             self.w.undo_stack.resetClean()
             self.w.show_status(
-                f"Opened {Path(path).name} with the photo {project.image_path.name}; "
-                "save the project to remember where the photo is now")
-        return True
+                f"Opened {Path(path).name} with the photo {project.image_path.name}; save the "
+                "project to remember " + ("where the photo is now" if relocated else
+                                          "this photo; the matte will be solved anew"))
+        return project
+
+    def _allow_changed_photo(self, project: Project, path: Path) -> bool:
+        answer = QMessageBox.question(
+            self.w, "The photo has changed",
+            f"The photo of the project {Path(path).name},\n\n{project.image_path}\n\n"
+            "is not the photo the project was saved with: its content has changed (another "
+            "photo may have been saved under its name). The trimap may not fit it.\n\n"
+            "Open the project with this photo anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _allow_outside_photo(self, project: Project, path: Path) -> bool:
         answer = QMessageBox.question(
@@ -168,13 +205,16 @@ class FileController(ExportCommands):
             self.w.show_status("That autosaved session was reopened by another "
                                            "matteditor window")
             return False
-        ok = self.open_project(store.path, remember=False, trusted=True)
-        if ok:
-            self.project_path = None
-            self.w.undo_stack.resetClean()  # recovered work is not saved anywhere yet
-        else:
+        project = self._open_project(store.path, remember=False, trusted=True)
+        if project is None:
             store.discard()
-        return ok
+            return False
+        # Still the session of the project it was saved to, if any: Ctrl+S saves there.
+        saved_as = project.saved_as
+        self.project_path = saved_as if saved_as is not None and saved_as.is_file() else None
+        self.update_title()
+        self.w.undo_stack.resetClean()  # recovered work is not saved anywhere yet
+        return True
 
     def _remember(self, path: Path) -> None:
         prefs.add_recent_file(self.w.qs, path)
@@ -227,19 +267,53 @@ class FileController(ExportCommands):
         if doc is None:
             return False
         embed = doc.path is None
+        exact = doc.has_exact_result
         try:
             save_project(path, Project(doc.trimap, self.w.session_settings(), doc.path,
-                                       doc.image if embed else None, doc.adjustments),
+                                       doc.image if embed else None, doc.adjustments,
+                                       alpha=doc.alpha if exact else None,
+                                       foreground=doc.foreground if exact else None,
+                                       **self.project_fields(saved_as=False)),
                          embed=embed)
         except MatteError as e:
             self._error("Could not save the project", e)
             return False
         self.project_path = Path(path).resolve()
+        remember_saved(self.w.qs, self.project_path)
         self.w.undo_stack.setClean()
         self.w.recovery.discard()
         self._remember(path)
-        self.w.show_status(f"Saved {path.name}")
+        self.update_title()
+        self.w.show_status(f"Saved {path.name}" + ("" if exact else
+                           " (without its matte: it was not up to date)"))
         return True
+
+    def project_fields(self, saved_as: bool = True) -> dict:
+        """The :class:`Project` fields the window holds besides the document: view 5's
+        background, the photo's hash and (``saved_as``: for the recovery file) the
+        project file this session belongs to."""
+        renderer = self.w.renderer
+        fields = {"background": renderer.compositor.background if renderer else None,
+                  "photo_sha256": self.photo_sha256}
+        if saved_as:
+            fields["saved_as"] = self.project_path
+        return fields
+
+    def autosave(self) -> bool:
+        """Write the unsaved session to the recovery file on the autosave thread."""
+        doc = self.w.document
+        if doc is None or self.w.undo_stack.isClean():
+            return False
+        return self.w.recovery.save_in_background(doc, self.w.session_settings(),
+                                                  self.project_fields())
+
+    def update_title(self) -> None:
+        """The window title: the project's name, or the photo's while there is none."""
+        doc = self.w.document
+        if doc is None:
+            return
+        shown = self.project_path or doc.path
+        self.w.window().setWindowTitle(f"{shown.name if shown else 'untitled'}[*] — matteditor")
 
     # -- trimap, background ------------------------------------------------------------------------
     def load_trimap_dialog(self) -> None:
@@ -304,3 +378,14 @@ class FileController(ExportCommands):
             self.w.renderer.refresh()
         self.w.update_view_note()   # view 5 may have been on already, saying there was none
         return True
+
+
+def _photo_hash(path: Path | None) -> str | None:
+    """The SHA-256 of the photo file (None: embedded, or unreadable now)."""
+    if path is None:
+        return None
+    try:
+        return file_sha256(path)
+    except OSError as e:
+        log.info("could not hash the photo %s: %s", path, e)
+        return None

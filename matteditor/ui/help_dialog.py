@@ -9,7 +9,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QTableWid
 EXTRA = [("Space + drag / middle button drag", "Pan"),
          ("Mouse wheel", "Zoom at the cursor"),
          ("Alt + drag / Alt + wheel (view 5)", "Move / scale the background image"),
-         ("Alt + drag (Quick select)", "Lasso instead of a box")]
+         ("Alt + drag (Quick select)", "Lasso instead of a box"),
+         ("Pen on a tablet", "Pressure scales the brush")]
 
 
 class ShortcutsDialog(QDialog):

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QCheckBox, QDockWidget, QMainWindow, QScrollArea
 
 from ..document import Change, ChangeKind, Document
@@ -22,8 +22,6 @@ from ..live import EngineFactory, registry_factory
 from ..project import SessionSettings
 from ..trimap import resize_band
 from . import settings as prefs
-from .about_dialog import show_about
-from .actions import add_menu, main_toolbar, make_action, tool_actions, undo_actions, view_actions
 from .canvas import Canvas
 from .commands import AdjustCommand, commit, commit_existing
 from .failures import FailureNotifier
@@ -37,12 +35,12 @@ from .selection import QuickSelectTool
 from .side_panel import SidePanel
 from .solve import SolveController
 from .status import StatusArea
-from ..tools import Tool, grow_brush, shrink_brush
+from .window_actions import build_actions, build_menus
+from ..tools import Tool, grow_brush, invert_trimap, shrink_brush
 from ..views import ViewMode, ViewSettings
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 30_000
-BAND_STEP = 8   # pixels the unknown band grows or shrinks by
 
 
 class MainWindow(QMainWindow):
@@ -64,11 +62,11 @@ class MainWindow(QMainWindow):
         self.solver = SolveController(engine_factory, preview_side, self)
         self.quick = QuickSelectTool(self)
         self.files = FileController(self)
-        self._build_actions()
+        build_actions(self)
         self._build_panel()
         self.models = ModelInstaller(self, self.panel, self.solver.set_engine,
                                      lambda: self.solver.engine, self.show_failure)
-        self._build_menus()
+        build_menus(self)
         self._build_status()
         self._connect()
         PanelKeys(self, self.canvas.setFocus).install(self.panel)
@@ -81,61 +79,6 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     # -- construction ---------------------------------------------------------------
-    def _build_actions(self) -> None:
-        f = self.files
-        self.act_open = make_action(self, "&Open…", f.open_dialog, QKeySequence.StandardKey.Open,
-                                    "open", "Open a photo or a project (Ctrl+O)")
-        self.act_save = make_action(self, "&Save project", f.save_project,
-                                    QKeySequence.StandardKey.Save, "save", "Save the project (Ctrl+S)")
-        self.act_save_as = make_action(self, "Save project &as…", f.save_project_as, "Ctrl+Shift+S")
-        self.act_load_trimap = make_action(self, "Load &trimap…", f.load_trimap_dialog, "Ctrl+T",
-                                           "trimap", "Replace the trimap with one from a file")
-        self.act_refine = make_action(self, "&Refine quick select", self.quick.refine,
-                                      "Shift+Q", "tool-quick-select",
-                                      "GrabCut again in the last box or lasso with the "
-                                      "foreground/background strokes painted since (Shift+Q)")
-        self.act_from_matte = make_action(self, "Trimap from current m&atte",
-                                          self.quick.from_matte, "Ctrl+Shift+M",
-                                          tip="Rebuild the trimap around the current matte "
-                                              "with the band width of the Quick select panel")
-        self.act_mask = make_action(self, "Trimap from &mask…", f.mask_dialog, "Ctrl+M", "mask",
-                                    "Build the trimap around a mask or an RGBA file's alpha, "
-                                    "with the band width from the Quick select panel (Ctrl+M)")
-        self.act_export = make_action(self, "&Export…", f.export_dialog, "Ctrl+E", "export",
-                                      "Export the cutout, alpha, composite or trimap (Ctrl+E)")
-        self.act_copy = make_action(self, "&Copy cutout", f.copy_cutout, "Ctrl+Shift+C", "copy",
-                                    "Copy the cutout to the clipboard")
-        self.act_quit = make_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.act_undo, self.act_redo = undo_actions(self, self.undo_stack,
-                                                    before=self.canvas.finish_stroke)
-        self.act_clear = make_action(self, "C&lear trimap", self.clear_trimap, "Ctrl+Shift+Delete",
-                                     "clear", "Set the whole trimap back to unknown")
-        self.act_grow_band = make_action(self, "&Grow band", lambda: self.change_band(BAND_STEP),
-                                         "Ctrl+]", tip="Widen the unknown band by 8 px (Ctrl+])")
-        self.act_shrink_band = make_action(self, "S&hrink band",
-                                           lambda: self.change_band(-BAND_STEP), "Ctrl+[",
-                                           tip="Narrow the unknown band by 8 px (Ctrl+[)")
-        self.tools = tool_actions(self, self.set_tool)
-        self.act_bigger = make_action(self, "Bigger brush", self._brush_bigger, "]")
-        self.act_smaller = make_action(self, "Smaller brush", self._brush_smaller, "[")
-        c = self.canvas
-        self.act_zoom_in = make_action(self, "Zoom &in", lambda: c.zoom_by(1.25),
-                                       ["Ctrl++", "Ctrl+="], "zoom-in", "Zoom in (Ctrl++)")
-        self.act_zoom_out = make_action(self, "Zoom &out", lambda: c.zoom_by(0.8), "Ctrl+-",
-                                        "zoom-out", "Zoom out (Ctrl+-)")
-        self.act_fit = make_action(self, "&Fit in window", c.fit, "Ctrl+0", "zoom-fit",
-                                   "Fit the photo in the window (Ctrl+0)")
-        self.act_100 = make_action(self, "&Actual pixels (100%)", c.actual_size, "Ctrl+1",
-                                   "zoom-100", "Show at 100% (Ctrl+1)")
-        self.views = view_actions(self, self.set_view_mode)
-        self.act_cancel = make_action(self, "&Cancel solve", self.cancel_work, "Esc", "cancel",
-                                      "Stop the running solve or quick select (Esc)")
-        self.act_solve = make_action(self, "&Update matte now", self.solver.request, "Ctrl+R")
-        self.act_background = make_action(self, "&Background image…", self.files.background_dialog,
-                                          "Ctrl+Shift+B", tip="Put a photo behind the cutout (view 5)")
-        self.act_help = make_action(self, "&Keyboard shortcuts", self.show_shortcuts, "F1", "help")
-        self.act_about = make_action(self, "&About matteditor…", lambda: show_about(self))
-
     def _build_panel(self) -> None:
         trimap_actions = [self.act_grow_band, self.act_shrink_band, self.act_clear,
                           self.act_load_trimap]
@@ -153,30 +96,11 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
-        file_menu = add_menu(mb, "&File", [self.act_open])
-        recent = file_menu.addMenu("Open &recent")
-        recent.aboutToShow.connect(lambda: self.files.fill_recent_menu(recent))
-        file_menu.addActions([self.act_save, self.act_save_as])
-        add_menu(file_menu, "", [None, self.act_load_trimap, self.act_mask, self.act_export,
-                                 self.act_copy, None, self.act_quit])
-        add_menu(mb, "&Edit", [self.act_undo, self.act_redo, self.act_clear, self.act_grow_band,
-                               self.act_shrink_band, self.act_from_matte])
-        add_menu(mb, "&Tools", [*self.tools.values(), self.act_refine, None, self.act_bigger,
-                                self.act_smaller])
-        add_menu(mb, "&View", [*self.views.values(), None, self.act_zoom_in, self.act_zoom_out,
-                               self.act_fit, self.act_100, None, self.act_background])
-        add_menu(mb, "&Matte", [self.act_solve, self.act_cancel])
-        add_menu(mb, "&Help", [self.act_help, self.act_about])
-        main_toolbar(self, [[self.act_open, self.act_save, self.act_export],
-                            [self.act_undo, self.act_redo], list(self.tools.values()),
-                            [self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100]])
-
     def _build_status(self) -> None:
         self.status = StatusArea(self, self.cancel_work)
         self.size_label, self.zoom_label = self.status.size_label, self.status.zoom_label
         self.progress, self.cancel_button = self.status.progress, self.status.cancel_button
+        self.status.watch_autosave(self.recovery)
 
     def _connect(self) -> None:
         c, p, s = self.canvas, self.panel, self.solver
@@ -187,6 +111,7 @@ class MainWindow(QMainWindow):
         c.background_moved.connect(p.move_background)
         c.background_zoomed.connect(p.zoom_background)
         p.brush_size_changed.connect(c.set_brush_size)
+        p.hardness_changed.connect(c.set_hardness)
         p.engine_changed.connect(self.models.choose)   # offers a model's download first
         p.auto_changed.connect(self._set_auto)
         p.solve_requested.connect(s.request)
@@ -195,6 +120,7 @@ class MainWindow(QMainWindow):
         p.lasso_changed.connect(c.set_lasso_mode)
         p.edges.changed.connect(self._adjust)
         c.selection_made.connect(self.quick.select)
+        c.select_click.connect(self.quick.click)
         s.busy_changed.connect(self.update_busy)
         s.progress.connect(self.show_progress)
         s.status.connect(self.show_status)
@@ -240,11 +166,12 @@ class MainWindow(QMainWindow):
         self.document = document
         self.undo_stack.clear()
         self.undo_stack.setClean()
-        self.recovery.saved_revision = None
+        self.recovery.new_session()
         if settings is not None:
             self._apply_session(settings)
         self.renderer = (ViewRenderer(document, self.panel.view_settings(), self)
                          if document is not None else None)
+        self.act_original.setChecked(False)   # a new photo opens on its chosen view
         self.canvas.set_renderer(self.renderer)
         self.panel.edges.set_adjustments(document.adjustments if document else EdgeAdjustments())
         self.solver.set_document(document)
@@ -266,20 +193,20 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         has = self.document is not None
         for a in (self.act_save, self.act_save_as, self.act_load_trimap, self.act_mask,
-                  self.act_refine, self.act_from_matte, self.act_export,
+                  self.act_refine, self.act_subject, self.act_from_matte, self.act_export,
                   self.act_copy, self.act_clear, self.act_solve, self.act_grow_band,
-                  self.act_shrink_band):
+                  self.act_shrink_band, self.act_invert):
             a.setEnabled(has)
 
     def _on_edit(self, edit) -> None:
         if self.document is not None:
             commit(self.document, self.undo_stack, edit)
-            self.quick.after_edit(self.canvas.tool)
+            self.quick.after_edit(self.canvas.tool, edit)
 
     def _on_stroke(self, edit) -> None:
         if self.document is not None:
             commit_existing(self.document, self.undo_stack, edit)
-            self.quick.after_edit(self.canvas.tool)
+            self.quick.after_edit(self.canvas.tool, edit)
 
     def _adjust(self, adjustments) -> None:
         if self.document is not None and adjustments != self.document.adjustments:
@@ -290,6 +217,31 @@ class MainWindow(QMainWindow):
         if self.document is not None:
             self.quick.forget_selection()   # strokes on a cleared trimap are scribbles
             commit_existing(self.document, self.undo_stack, self.document.clear_trimap())
+
+    def invert_matte(self) -> None:
+        """Swap the trimap's foreground and background (one undo step): the matte
+        solved for it is the inverse, and the known regions invert exactly."""
+        doc = self.document
+        if doc is None:
+            return
+        edit = doc.replace_trimap(invert_trimap(doc.trimap), "Invert matte")
+        if edit is None:
+            self.show_status("Nothing to invert: paint foreground (F) or background (B) first")
+            return
+        self.quick.forget_selection()   # the last box's inside is now the background
+        commit_existing(doc, self.undo_stack, edit)
+
+    def show_original(self, on: bool) -> None:
+        """Show the photo alone (P) or the chosen view again."""
+        self.act_original.setChecked(on)
+        if self.renderer is not None:
+            self.renderer.set_original(on)
+            self.canvas.update()
+        note = "Original photo: press P to see the matte again"
+        if on:
+            self.show_status(note)
+        elif self.status.bar.currentMessage() == note:
+            self.status.bar.clearMessage()
 
     def change_band(self, pixels: int) -> None:
         doc = self.document
@@ -313,6 +265,8 @@ class MainWindow(QMainWindow):
     def _on_view_settings(self, settings: ViewSettings) -> None:
         self.views[settings.mode].setChecked(True)
         if self.renderer is not None:
+            if self.renderer.original and settings.mode is not self.renderer.settings.mode:
+                self.show_original(False)   # another view asked for: show it
             self.renderer.set_settings(settings)
         self.update_view_note()
         self.canvas.update()
@@ -371,7 +325,7 @@ class MainWindow(QMainWindow):
 
     def autosave(self) -> None:
         if self.document is not None and not self.undo_stack.isClean():
-            self.recovery.save_in_background(self.document, self.session_settings())
+            self.files.autosave()
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
@@ -388,6 +342,7 @@ class MainWindow(QMainWindow):
             return
         prefs.save_session_settings(self.qs, self.session_settings())
         prefs.save_window(self.qs, self, self.panel.band_spin, self._remembered_checks())
+        self.qs.sync()   # written now: the process ends without tearing its objects down
         self.quick.cancel()
         self.solver.shutdown()
         self.files.exporter.wait()  # an export in progress is finished, not cut short

@@ -16,7 +16,7 @@ import logging
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QRunnable, QStandardPaths, QThreadPool
+from PySide6.QtCore import QLockFile, QObject, QRunnable, QStandardPaths, QThreadPool, Signal
 
 from ..document import Document
 from ..errors import MatteError
@@ -48,88 +48,141 @@ def _lock_for(path: Path) -> QLockFile:
     return lock
 
 
-class RecoveryStore:
+def _state(document: Document) -> tuple[int, int, bool]:
+    """What an autosave of ``document`` holds: its revision, and which matte."""
+    exact = document.has_exact_result
+    return (document.revision, document.alpha_revision if exact else -1,
+            exact and document.foreground is not None)
+
+
+class RecoveryStore(QObject):
     """This window's recovery file (``path``), and the orphans of editors that died.
 
-    The lock is taken on the first autosave and held until :meth:`discard`.
+    The lock is taken on the first autosave and held until :meth:`discard`.  What was
+    last written is tagged with the session it belongs to (:meth:`new_session`: revisions
+    restart with every document), so a write finishing on the autosave thread after
+    another photo was opened is never taken for that photo's.
+
+    Signals:
+        problem(str): autosave stopped working (why, e.g. "No space left on device in
+            /home/me/.local/share/matteditor/recovery", for the status bar) or, with "",
+            works again.  Emitted from the autosave thread.
     """
 
+    problem = Signal(str)
+
     def __init__(self, folder: Path | None = None) -> None:
+        super().__init__()
         self.folder = folder or default_recovery_dir()
         self.path = self._new_path()
         self.lock: QLockFile | None = None
-        self.saved_revision: int | None = None
+        self._session = 0
+        # (session, state) of the last write; replaced whole by the autosave thread
+        self._written: tuple[int, tuple[int, int, bool]] | None = None
+        self._failing = False
         self._pool = QThreadPool()
         self._pool.setMaxThreadCount(1)  # one autosave at a time
 
     def _new_path(self) -> Path:
         return self.folder / f"{PREFIX}-{uuid.uuid4().hex[:12]}{PROJECT_SUFFIX}"
 
+    def new_session(self) -> None:
+        """Another document is open: nothing written so far is its autosave."""
+        self._session += 1
+
+    @property
+    def saved_revision(self) -> int | None:
+        """The revision of this session's document last written (None: not yet)."""
+        written = self._written
+        return written[1][0] if written is not None and written[0] == self._session else None
+
+    def _saved(self, document: Document) -> bool:
+        return self._written == (self._session, _state(document)) and self.exists()
+
     def exists(self) -> bool:
         """True if this window's recovery file is on disk."""
         return self.path.is_file()
 
-    def _acquire(self) -> bool:
+    def _acquire(self) -> None:
         if self.lock is not None:
-            return True
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         for _ in range(3):  # a name taken by a live editor or an orphan: pick another
             lock = _lock_for(self.path)
             if not self.path.exists() and lock.tryLock(0):
                 self.lock = lock
-                return True
+                return
             self.path = self._new_path()
-        log.warning("autosave: could not lock a recovery file in %s", self.folder)
+        raise OSError(f"no recovery file in {self.folder} could be locked")
+
+    def _failed(self, error: Exception) -> bool:
+        """Log an autosave that failed and tell the window (once, until one works)."""
+        log.warning("autosave failed: %s", error)
+        reason = getattr(error, "strerror", None) or str(error)
+        if not self._failing:
+            self._failing = True
+            self.problem.emit(f"{reason} in {self.folder}")
         return False
 
-    def _snapshot(self, document: Document, settings: SessionSettings
-                  ) -> tuple[Project, bool] | None:
+    def _snapshot(self, document: Document, settings: SessionSettings,
+                  fields: dict | None) -> tuple[Project, bool] | None:
         """What to write, taken now (None: the recovery file could not be locked): the
-        trimap copied (it is painted in place), the photo by reference (the document
-        replaces it, never changes it in place); and whether the photo is embedded."""
+        trimap copied (it is painted in place), the photo, the exact matte and
+        ``fields`` (more :class:`Project` fields: the project file, the background) by
+        reference (the document replaces them, never changes them in place); and
+        whether the photo is embedded."""
         try:
-            if not self._acquire():
-                return None
+            self._acquire()
             embed = document.path is None or not document.path.is_file()
+            exact = document.has_exact_result
             return Project(document.trimap.copy(), settings, document.path,
-                           document.image if embed else None, document.adjustments), embed
+                           document.image if embed else None, document.adjustments,
+                           alpha=document.alpha if exact else None,
+                           foreground=document.foreground if exact else None,
+                           **(fields or {})), embed
         except (OSError, MatteError) as e:
-            log.warning("autosave failed: %s", e)
+            self._failed(e)
             return None
 
-    def _write(self, path: Path, project: Project, embed: bool, revision: int) -> bool:
+    def _write(self, path: Path, project: Project, embed: bool,
+               written: tuple[int, tuple[int, int, bool]]) -> bool:
         try:
             save_project(path, project, embed=embed)
         except (OSError, MatteError) as e:
-            log.warning("autosave failed: %s", e)
-            return False
-        self.saved_revision = revision
-        log.debug("autosaved revision %d to %s", revision, path)
+            return self._failed(e)
+        self._written = written
+        if self._failing:
+            self._failing = False
+            self.problem.emit("")
+        log.debug("autosaved revision %d to %s", written[1][0], path)
         return True
 
-    def save(self, document: Document, settings: SessionSettings) -> bool:
+    def save(self, document: Document, settings: SessionSettings,
+             fields: dict | None = None) -> bool:
         """Write the session now; returns False (and logs) if it could not be written."""
         self.wait()
-        if self.saved_revision == document.revision and self.exists():
+        if self._saved(document):
             return True
-        snapshot = self._snapshot(document, settings)
-        return snapshot is not None and self._write(self.path, *snapshot, document.revision)
+        snapshot = self._snapshot(document, settings, fields)
+        return snapshot is not None and self._write(
+            self.path, *snapshot, (self._session, _state(document)))
 
-    def save_in_background(self, document: Document, settings: SessionSettings) -> bool:
+    def save_in_background(self, document: Document, settings: SessionSettings,
+                           fields: dict | None = None) -> bool:
         """Start writing the session on the autosave thread (encoding a 12 MP trimap
         takes ~160 ms: not on the UI thread every 30 s).  Returns False if nothing
         was started: already saved, a write still running (the next autosave
         catches up), or no recovery file could be locked."""
         if self._pool.activeThreadCount() > 0:
             return False
-        if self.saved_revision == document.revision and self.exists():
+        if self._saved(document):
             return False
-        snapshot = self._snapshot(document, settings)
+        snapshot = self._snapshot(document, settings, fields)
         if snapshot is None:
             return False
         project, embed = snapshot
-        path, revision = self.path, document.revision
-        self._pool.start(_Task(lambda: self._write(path, project, embed, revision)))
+        path, written = self.path, (self._session, _state(document))
+        self._pool.start(_Task(lambda: self._write(path, project, embed, written)))
         return True
 
     def wait(self) -> None:
@@ -142,7 +195,7 @@ class RecoveryStore:
     def discard(self) -> None:
         """Remove this window's recovery file and its lock (a clean exit, or a save)."""
         self.wait()  # an autosave still being written must not recreate the file
-        self.saved_revision = None
+        self._written = None
         try:
             self.path.unlink(missing_ok=True)
         except OSError as e:

@@ -1,4 +1,11 @@
-"""The side panel: tools, brush size, trimap, engine, edge, quick-select and view controls."""
+"""The side panel: tools, brush size and hardness, trimap, engine, and in tabs the
+quick-select, edge and view controls (the view itself is picked in the toolbar).
+
+Everything fits a 1280 x 820 window without scrolling: the groups used on every
+photo (tools, trimap, engine) are always shown; the three groups set once per photo
+share one tab widget, Quick select first (its "Refine as I paint" is used most).
+The view box (:attr:`SidePanel.view_combo`) is handed to the toolbar by the window.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..engines.menu import engine_choices
 from ..quickselect import QuickSelectSettings
-from ..tools import MAX_BRUSH, MIN_BRUSH
+from ..tools import MAX_BRUSH, MAX_HARDNESS, MIN_BRUSH, MIN_HARDNESS
 from ..views import ViewMode, ViewSettings
 from .edges_box import EdgesBox
 
@@ -22,8 +29,17 @@ def _slider(lo: int, hi: int, value: int) -> QSlider:
     return s
 
 
+def _button(action: QAction) -> QPushButton:
+    """A push button that triggers ``action`` (its icon, text and tooltip)."""
+    b = QPushButton(action.icon(), action.text().replace("&", ""))
+    b.setToolTip(action.toolTip())
+    b.clicked.connect(action.trigger)
+    return b
+
+
 class SidePanel(QWidget):
     brush_size_changed = Signal(int)
+    hardness_changed = Signal(int)       # percent
     engine_changed = Signal(str)
     auto_changed = Signal(bool)
     solve_requested = Signal()
@@ -46,9 +62,14 @@ class SidePanel(QWidget):
         layout.addWidget(self.trimap_box)
         layout.addWidget(self._engine_box())
         self.edges = EdgesBox()
-        layout.addWidget(self.edges)
-        layout.addWidget(self._select_box(select_actions or []))
-        layout.addWidget(self._view_box())
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for name, box in (("Quick select", self._select_box(select_actions or [])),
+                          ("Edges", self.edges), ("View", self._view_box())):
+            box.setTitle("")
+            box.setFlat(True)
+            self.tabs.addTab(box, name)
+        layout.addWidget(self.tabs)
         layout.addStretch(1)
 
     # -- groups ------------------------------------------------------------------
@@ -70,11 +91,26 @@ class SidePanel(QWidget):
         self.brush_spin.setValue(24)
         self.brush_slider.valueChanged.connect(self.brush_spin.setValue)
         self.brush_spin.valueChanged.connect(self._brush_from_spin)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Size"))
-        row.addWidget(self.brush_slider, 1)
-        row.addWidget(self.brush_spin)
-        grid.addLayout(row, size_row, 0, 1, columns)
+        self.hardness_slider = _slider(MIN_HARDNESS, MAX_HARDNESS, MAX_HARDNESS)
+        self.hardness_spin = QSpinBox()
+        self.hardness_spin.setRange(MIN_HARDNESS, MAX_HARDNESS)
+        self.hardness_spin.setSuffix(" %")
+        self.hardness_spin.setValue(MAX_HARDNESS)
+        tip = ("Foreground and background brushes: the share of the brush that gets its "
+               "label; the soft rim around it becomes unknown, so the matte finds the edge")
+        for w in (self.hardness_slider, self.hardness_spin):
+            w.setToolTip(tip)
+        self.hardness_slider.valueChanged.connect(self.hardness_spin.setValue)
+        self.hardness_spin.valueChanged.connect(self.hardness_slider.setValue)
+        self.hardness_spin.valueChanged.connect(self.hardness_changed)
+        sizes = QGridLayout()
+        for r, (name, slider, spin) in enumerate((("Size", self.brush_slider, self.brush_spin),
+                                                  ("Hardness", self.hardness_slider,
+                                                   self.hardness_spin))):
+            sizes.addWidget(QLabel(name), r, 0)
+            sizes.addWidget(slider, r, 1)
+            sizes.addWidget(spin, r, 2)
+        grid.addLayout(sizes, size_row, 0, 1, columns)
         return box
 
     def _select_box(self, actions: list[QAction]) -> QGroupBox:
@@ -107,10 +143,7 @@ class SidePanel(QWidget):
         self.auto_refine_check.setChecked(True)
         form.addRow(self.auto_refine_check)
         for action in actions:
-            b = QPushButton(action.icon(), action.text().replace("&", ""))
-            b.setToolTip(action.toolTip())
-            b.clicked.connect(action.trigger)
-            form.addRow(b)
+            form.addRow(_button(action))
         return box
 
     def _engine_box(self) -> QGroupBox:
@@ -125,36 +158,45 @@ class SidePanel(QWidget):
         self.engine_combo.currentIndexChanged.connect(
             lambda i: self.engine_changed.emit(self.engine_combo.itemData(i)))
         form.addRow("Engine", self.engine_combo)
-        self.auto_check = QCheckBox("Update the matte live")
+        self.auto_check = QCheckBox("Update live")
+        self.auto_check.setToolTip("Solve the matte again after every change")
         self.auto_check.setChecked(True)
         self.auto_check.toggled.connect(self.auto_changed)
-        form.addRow(self.auto_check)
         solve = QPushButton("Update now")
+        solve.setToolTip("Solve the matte now (Ctrl+R)")
         solve.clicked.connect(self.solve_requested)
-        form.addRow(solve)
+        row = QHBoxLayout()
+        row.addWidget(self.auto_check, 1)
+        row.addWidget(solve)
+        form.addRow(row)
         return box
 
     def _view_box(self) -> QGroupBox:
         box = QGroupBox("View")
         form = QFormLayout(box)
-        self.view_combo = QComboBox()
+        self.view_combo = QComboBox()   # shown in the toolbar (main window)
+        self.view_combo.setToolTip("What the canvas shows (keys 1-7)")
         for mode in ViewMode:
             self.view_combo.addItem(f"{mode.value}  {mode.title}", int(mode))
-        form.addRow(self.view_combo)
         self.opacity_slider = _slider(0, 100, 50)
         form.addRow("Trimap opacity", self.opacity_slider)
         self.tint_slider = _slider(0, 100, 60)
         form.addRow("Matte shading", self.tint_slider)
-        self.color_button = QPushButton("Background colour…")
+        self.color_button = QPushButton("Colour…")
+        self.color_button.setToolTip("Background colour of view 4")
         self.color_button.clicked.connect(self._pick_color)
-        form.addRow(self.color_button)
-        bg = QPushButton("Background image…")
+        bg = QPushButton("Image…")
+        bg.setToolTip("Background image of view 5 (Ctrl+Shift+B)")
         bg.clicked.connect(self.background_image_requested)
-        form.addRow(bg)
+        row = QHBoxLayout()
+        row.addWidget(self.color_button)
+        row.addWidget(bg)
+        form.addRow("Background", row)
         self.bg_scale_slider = _slider(10, 400, 100)
         self.bg_scale_slider.setToolTip("Alt+wheel on the canvas scales, Alt+drag moves it")
         form.addRow("Background scale", self.bg_scale_slider)
         reset = QPushButton("Reset background position")
+        reset.setToolTip("Undo Alt+drag and Alt+wheel on view 5")
         reset.clicked.connect(self.reset_background)
         form.addRow(reset)
         self.split_slider = _slider(0, 100, 50)
@@ -174,10 +216,7 @@ class SidePanel(QWidget):
         for i in range(0, len(actions), 2):
             row = QHBoxLayout()
             for action in actions[i:i + 2]:
-                b = QPushButton(action.icon(), action.text().replace("&", ""))
-                b.setToolTip(action.toolTip())
-                b.clicked.connect(action.trigger)
-                row.addWidget(b)
+                row.addWidget(_button(action))
             layout.addLayout(row)
         return box
 

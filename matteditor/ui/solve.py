@@ -46,11 +46,12 @@ class SolveController(RequestController):
         self.auto = True
         self.showing_preview = False
         self._key = 0
+        self._forced = False     # the next scheduled request solves even a kept exact matte
         self._worker.result_ready.connect(self._on_result)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
-        self._timer.timeout.connect(self.request)
+        self._timer.timeout.connect(self._on_timer)
         self._thread.start()
 
     # -- wiring ---------------------------------------------------------------
@@ -68,7 +69,7 @@ class SolveController(RequestController):
     def set_engine(self, name: str) -> None:
         if name != self.engine:
             self.engine = name
-            self.schedule()
+            self.schedule(force=True)
 
     def _on_change(self, change: Change) -> None:
         # mid-stroke changes wait for the stroke's end: one request per stroke
@@ -77,8 +78,24 @@ class SolveController(RequestController):
         if edited and self.auto:
             self.schedule()
 
-    def schedule(self) -> None:
+    def schedule(self, force: bool = False) -> None:
+        """Request a solve once a burst of changes settles; unless ``force``, none is
+        made when the document already shows the exact matte of its trimap (restored
+        by undo or redo, or read from a project)."""
+        self._forced = self._forced or force
         self._timer.start()
+
+    def _on_timer(self) -> None:
+        forced, self._forced = self._forced, False
+        doc = self.document
+        if not forced and doc is not None and doc.has_exact_result \
+                and doc.foreground is not None:
+            self._worker.cancel()   # a solve of the revision undone is not wanted
+            self.showing_preview = False
+            self.status.emit("Matte restored (no solve needed)")
+            self.result_shown.emit(False)
+            return
+        self.request()
 
     # -- requests ---------------------------------------------------------------
     def request(self) -> bool:
@@ -139,7 +156,8 @@ class SolveController(RequestController):
         doc = self.document
         foreground = result.foreground if result.kind is ResultKind.FOREGROUND else None
         if doc is None or req.document_key != self._key \
-                or not doc.set_result(result.alpha, result.revision, foreground):
+                or not doc.set_result(result.alpha, result.revision, foreground,
+                                      exact=result.final):
             self._drop(req)
             if not result.final:
                 self.showing_preview = False

@@ -1,11 +1,15 @@
-"""The status bar: messages, progress and Cancel, the photo's size and zoom, and the
-view's note (what the view shows when that is not what its name promises)."""
+"""The status bar: messages, progress and Cancel, the photo's size and zoom, the
+view's note (what the view shows when that is not what its name promises), and a
+warning that stays while crash protection (the autosave) is off."""
 
 from __future__ import annotations
 
 from typing import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton
+
+from .recovery import RecoveryStore
 
 from .theme import icon
 from ..views import ViewMode, view_note
@@ -26,11 +30,30 @@ class StatusArea:
         self.progress.setTextVisible(False)
         self.cancel_button = QPushButton(icon("cancel"), "Cancel")
         self.cancel_button.clicked.connect(cancel)
-        for w in (self.progress, self.cancel_button):
+        self.autosave_label = QLabel("")   # shown while autosave fails
+        self.autosave_label.setStyleSheet("color: #ff8a80; font-weight: bold")
+        for w in (self.progress, self.cancel_button, self.autosave_label):
             w.hide()
-        for w in (self.progress, self.cancel_button, self.size_label, self.zoom_label):
+        for w in (self.autosave_label, self.progress, self.cancel_button, self.size_label,
+                  self.zoom_label):
             self.bar.addPermanentWidget(w)
         self._note = ""
+
+    def watch_autosave(self, recovery: RecoveryStore) -> None:
+        """Say in the status bar, until it works again, that autosave fails and why."""
+        recovery.problem.connect(self.set_autosave_problem,
+                                 Qt.ConnectionType.QueuedConnection)  # from its thread
+
+    def set_autosave_problem(self, reason: str) -> None:
+        """Say that crash protection is off because of ``reason`` until it works again
+        (""): the label stays, the message explains."""
+        text = (f"Crash protection is off: the autosave failed ({reason}). Save the project "
+                "(Ctrl+S) to keep your work.") if reason else ""
+        self.autosave_label.setText(f"Crash protection off: {reason}" if reason else "")
+        self.autosave_label.setToolTip(text)
+        self.autosave_label.setVisible(bool(reason))
+        if reason:
+            self.bar.showMessage(text)
 
     def show(self, text: str) -> None:
         self.bar.showMessage(text)

@@ -112,6 +112,7 @@ def _preview_shown(w):
     from matteditor.ui.worker import make_request
 
     doc = w.document
+    doc.clear_result()   # a preview comes before its revision's exact matte, never after it
     req = make_request(w.solver._key, doc.revision, doc.image, doc.trimap, None, w.solver.engine)
     w.solver._on_result(req, LiveResult(ResultKind.PREVIEW, doc.revision,
                                         np.full(doc.trimap.shape, 0.5, np.float32)))
@@ -142,11 +143,19 @@ def test_cutout_export_never_estimates_foreground_colours_on_the_ui_thread(
     w = solved(make_window, qtbot)
     doc = w.document
     doc.set_result(doc.alpha, doc.revision)  # full alpha, colours not estimated (cancelled)
-    import matteditor.ui.export_dialog as export_dialog
+    import threading
 
-    def on_ui_thread(*_a, **_k):
-        raise AssertionError("foreground estimated on the UI thread")
-    monkeypatch.setattr(export_dialog, "estimate_foreground", on_ui_thread, raising=False)
+    from matteditor.foreground import ForegroundSession
+
+    # every foreground estimate (estimate_foreground included) goes through update()
+    update = ForegroundSession.update
+    ui_thread = threading.current_thread()
+
+    def off_the_ui_thread(self, *args, **kwargs):
+        if threading.current_thread() is ui_thread:
+            raise AssertionError("foreground estimated on the UI thread")
+        return update(self, *args, **kwargs)
+    monkeypatch.setattr(ForegroundSession, "update", off_the_ui_thread)
     out = tmp_path / "cut.png"
     assert not exported(w, qtbot, ExportOptions(ExportKind.CUTOUT, out))
     assert not out.exists() and shown and "foreground colours" in shown[0]

@@ -25,12 +25,6 @@ def saved(tmp_path_factory):
 
 
 @pytest.fixture
-def models(tmp_path, monkeypatch):
-    monkeypatch.setenv("MATTEDITOR_MODELS", str(tmp_path / "models"))
-    return tmp_path / "models"
-
-
-@pytest.fixture
 def hub(saved):
     with FakeHub(SPEC.repo_id, saved) as hub:
         yield hub

@@ -197,33 +197,38 @@ def test_a_wrong_size_trimap_still_opens_the_photo_and_says_why(make_window, tmp
     assert "30x20" in warned[0][1] or "30 x 20" in warned[0][1] or "20" in warned[0][1]
 
 
+def answering(monkeypatch, *answers):
+    """Answer the recovery question with ``answers`` in turn; returns what was asked."""
+    from matteditor.ui import app
+
+    asked = []
+    monkeypatch.setattr(app, "_ask_recovery",
+                        lambda window, about: asked.append(about) or answers[len(asked) - 1])
+    return asked
+
+
 def test_start_up_offers_the_recovery_file_and_reopens_it(make_window, monkeypatch):
-    from matteditor.ui.app import _offer_recovery
+    from matteditor.ui.app import RESTORE, _offer_recovery
 
     trimap = crashed_session(make_window)
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.Yes)
+    asked = answering(monkeypatch, RESTORE)
     fresh = make_window()
     _offer_recovery(fresh)
-    assert asked == ["Recover unsaved work?"]
+    assert len(asked) == 1
     np.testing.assert_array_equal(fresh.document.trimap, trimap)
 
 
 def test_start_up_with_a_photo_still_offers_the_recovery_file_first(make_window, monkeypatch,
                                                                     tmp_path):
-    from matteditor.ui.app import open_at_start
+    from matteditor.ui.app import DELETE, RESTORE, open_at_start
 
     trimap = crashed_session(make_window)
-    answers = [QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No]
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: asked.append(a[1]) or answers[len(asked) - 1])
+    asked = answering(monkeypatch, RESTORE, DELETE)
     path = photo_file(tmp_path)
     # `matteditor photo.png` after a crash: the autosave is offered, not silently lost.
     recovered = make_window()
     open_at_start(recovered, str(path))
-    assert asked == ["Recover unsaved work?"]
+    assert len(asked) == 1
     np.testing.assert_array_equal(recovered.document.trimap, trimap)
     # Declined: the photo asked for opens, and the old autosave is gone.
     assert recovered.recovery.exists()  # (not saved yet, so still there)
@@ -378,9 +383,9 @@ def test_a_killed_editors_autosave_is_offered_at_the_next_start(make_window, tmp
                            str(tmp_path / "trimap.npy"), str(folder)], timeout=120)
     assert done.returncode == -signal.SIGKILL
     assert list(folder.glob("*.lock"))  # the dead editor's lock is still there
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    from matteditor.ui.app import RESTORE
+
+    asked = answering(monkeypatch, RESTORE)
     w = make_window()
     assert _offer_recovery(w)
     assert len(asked) == 1 and "embedded photo" in asked[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
@@ -13,10 +14,16 @@ from matteditor import quickselect
 from matteditor.document import Document
 from matteditor.imageio import save_image
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN
-from matteditor.ui import selection
+from matteditor.segmentation import selector as selector_module
 from matteditor.tools import Tool
 
 from .conftest import drag, photo, widget_point
+
+@pytest.fixture(autouse=True)
+def _no_installed_models(tmp_path, monkeypatch):
+    """No Segment Anything unless a test installs one: quick select is GrabCut."""
+    monkeypatch.setenv("MATTEDITOR_MODELS", str(tmp_path / "models"))
+
 
 # conftest.photo(): a bright disc of radius 15 centred at (40, 30) on a dark 80 x 60 gradient.
 CX, CY, R = 40, 30, 15
@@ -73,7 +80,7 @@ def test_alt_drag_draws_a_lasso(window, qtbot, monkeypatch):
         seen.update(kwargs, thread=threading.current_thread())
         return real(image, **kwargs)
 
-    monkeypatch.setattr(selection, "grabcut_mask", spy)
+    monkeypatch.setattr(selector_module, "grabcut_mask", spy)
     window.set_tool(Tool.QUICK_SELECT)
     window.panel.band_spin.setValue(3)
     c = window.canvas
@@ -217,7 +224,7 @@ def test_a_new_box_cancels_the_running_selection_and_only_the_latest_lands(windo
                 threading.Event().wait(0.01)
         return real(image, cancel=cancel, **kwargs)
 
-    monkeypatch.setattr(selection, "grabcut_mask", slow_first)
+    monkeypatch.setattr(selector_module, "grabcut_mask", slow_first)
     window.set_tool(Tool.QUICK_SELECT)
     window.panel.band_spin.setValue(3)
     box_drag(window, 1, 1, 30, 30)
@@ -236,7 +243,7 @@ def test_escape_cancels_a_running_quick_select(window, qtbot, monkeypatch):
             cancel.raise_if_cancelled()
             threading.Event().wait(0.01)
 
-    monkeypatch.setattr(selection, "grabcut_mask", never)
+    monkeypatch.setattr(selector_module, "grabcut_mask", never)
     messages = []
     window.statusBar().messageChanged.connect(messages.append)
     window.set_tool(Tool.QUICK_SELECT)
@@ -313,3 +320,136 @@ def test_strokes_after_clearing_the_trimap_are_scribbles_not_a_quick_select(wind
     assert not window.quick.busy and not window.quick.can_refine()
     assert window.undo_stack.undoText() == "Foreground stroke"
     assert window.document.trimap[2, 2] == UNKNOWN      # no GrabCut filled the box's outside
+
+
+# -- Segment Anything, clicks, Select subject, refine around the stroke -------------------
+def click(window, x, y, modifier=Qt.KeyboardModifier.NoModifier):
+    c = window.canvas
+    p = widget_point(c, x, y)
+    QTest.mouseClick(c, Qt.MouseButton.LeftButton, modifier, QPoint(int(p[0]), int(p[1])))
+
+
+@pytest.fixture
+def with_sam(tmp_path):
+    pytest.importorskip("transformers")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tiny_models import tiny_sam
+    from matteditor.cli import run_cli
+
+    assert run_cli(["models", "import", "slimsam", str(tiny_sam(tmp_path / "tiny-sam"))]) == 0
+
+
+def test_with_sam_installed_a_box_uses_it_and_the_status_bar_says_so(window, qtbot, with_sam,
+                                                                     monkeypatch):
+    monkeypatch.setattr(selector_module, "grabcut_mask",
+                        lambda *a, **k: pytest.fail("GrabCut ran though SAM is installed"))
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.set_tool(Tool.QUICK_SELECT)
+    box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+    qtbot.waitUntil(lambda: not window.quick.busy and any(
+        "with Segment Anything:" in m for m in messages), timeout=15000)
+    assert any(m.startswith("Quick select with Segment Anything") for m in messages)
+
+
+def test_without_sam_the_status_bar_says_grabcut(window, qtbot):
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.set_tool(Tool.QUICK_SELECT)
+    box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+    wait_for_steps(qtbot, window, 1)
+    assert any("Quick select with GrabCut:" in m for m in messages)
+
+
+def test_each_click_refines_the_selection_as_one_undo_step(window, qtbot, with_sam,
+                                                           monkeypatch):
+    prompts = []
+    real = selector_module.Selector.mask
+
+    def spy(self, image, selection, **kwargs):
+        prompts.append(selection)
+        return real(self, image, selection, **kwargs)
+
+    monkeypatch.setattr(selector_module.Selector, "mask", spy)
+    window.set_tool(Tool.QUICK_SELECT)
+    box_drag(window, CX - R - 6, CY - R - 6, CX + R + 6, CY + R + 6)
+    qtbot.waitUntil(lambda: len(prompts) == 1 and not window.quick.busy, timeout=15000)
+    steps = window.undo_stack.count()
+    click(window, CX, CY)
+    qtbot.waitUntil(lambda: len(prompts) == 2 and not window.quick.busy, timeout=15000)
+    click(window, 3, 3, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(prompts) == 3 and not window.quick.busy, timeout=15000)
+    assert prompts[1].rect == prompts[0].rect          # the click refines the box
+    assert prompts[1].points[0] == pytest.approx((CX + 0.5, CY + 0.5), abs=1)
+    assert prompts[2].negative and prompts[2].negative[0] == pytest.approx((3.5, 3.5), abs=1)
+    assert len(prompts[2].points) == 1 and prompts[2].rect == prompts[0].rect
+    # a click that changes the trimap is exactly one undo step
+    assert window.undo_stack.count() - steps <= 2
+    if window.undo_stack.count() > steps:
+        assert window.undo_stack.undoText().startswith("Quick select: ")
+        before = window.undo_stack.count()
+        window.act_undo.trigger()
+        assert window.undo_stack.index() == before - 1
+
+
+def test_a_click_with_grabcut_selects_the_clicked_disc(window, qtbot):
+    window.set_tool(Tool.QUICK_SELECT)
+    window.panel.band_spin.setValue(2)
+    click(window, CX, CY)
+    wait_for_steps(qtbot, window, 1)
+    t = window.document.trimap
+    assert window.undo_stack.undoText() == "Quick select: add click"
+    assert t[CY, CX] == FOREGROUND and t[2, 2] == BACKGROUND
+
+
+def test_select_subject_in_the_matte_menu_selects_the_disc(window, qtbot):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Matte")
+    assert window.act_subject in menu.actions()
+    window.panel.band_spin.setValue(2)
+    window.act_subject.trigger()
+    wait_for_steps(qtbot, window, 1)
+    t = window.document.trimap
+    assert window.undo_stack.undoText() == "Select subject"
+    assert t[CY, CX] == FOREGROUND and t[1, 1] == BACKGROUND
+
+
+def test_select_subject_with_sam_runs_on_the_network(window, qtbot, with_sam):
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.act_subject.trigger()
+    qtbot.waitUntil(lambda: not window.quick.busy and any(
+        "with Segment Anything:" in m for m in messages), timeout=15000)
+    assert any(m.startswith("Select subject with Segment Anything") for m in messages)
+
+
+def test_a_correction_stroke_redoes_grabcut_only_around_the_stroke(make_window, qtbot,
+                                                                   monkeypatch):
+    h, w = 240, 320
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.empty((h, w, 3), np.float32)
+    img[...] = (0.1, 0.15, 0.3)
+    img[(yy - 120) ** 2 + (xx - 160) ** 2 < 80 ** 2] = (0.9, 0.8, 0.2)
+    window = make_window(document=Document(img))
+    window.panel.band_spin.setValue(2)
+    window.panel.adaptive_check.setChecked(False)
+    window.set_tool(Tool.QUICK_SELECT)
+    box_drag(window, 70, 30, 250, 210)
+    wait_for_steps(qtbot, window, 1)
+    before = window.document.trimap.copy()
+    monkeypatch.setattr(selector_module, "grabcut_mask",
+                        lambda *a, **k: pytest.fail("the whole box was redone"))
+    window.set_tool(Tool.BACKGROUND)
+    window.canvas.set_brush_size(4)
+    c = window.canvas
+    drag(c, [widget_point(c, 150, 120), widget_point(c, 160, 120)])
+    wait_for_steps(qtbot, window, 3)      # the stroke, then the local refine
+    assert window.undo_stack.undoText() == "Refine quick select"
+    after = window.document.trimap
+    changed = np.argwhere(after != before)
+    assert len(changed)
+    # the stroke's box (about 146..164 x 116..124) grown by the 24-px margin and the band
+    assert changed[:, 1].min() >= 146 - 24 - 8 and changed[:, 1].max() <= 164 + 24 + 8
+    assert changed[:, 0].min() >= 116 - 24 - 8 and changed[:, 0].max() <= 124 + 24 + 8

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from ..closed_form import ExtraTerms, Problem, _cpu_threads, _initial_guess, solve_level
+from ..closed_form import ExtraTerms, Problem, _initial_guess, solve_level
 from ..settings import CFSettings
 from .flows import TilePixels
 from .settings import InfoFlowSettings
@@ -74,7 +74,7 @@ def solve_tile_matrix_free(image: np.ndarray, fixed: np.ndarray, unknown: np.nda
     if x0 is not None:
         start[unknown] = x0
     cf = CFSettings(epsilon=s.epsilon, radius=s.radius, method="iterative", rtol=s.rtol)
-    with torch.inference_mode(), _cpu_threads(cf.threads):
+    with torch.inference_mode():
         alpha = solve_level(problem, start, cf, s.rtol, device, lambda f: hook(0.3 + 0.7 * f),
                             extra)
     return alpha[unknown].astype(np.float64)

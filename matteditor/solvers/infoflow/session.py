@@ -25,6 +25,8 @@ import numpy as np
 
 from ...errors import EngineError, TrimapError
 from ...geometry import Rect
+from ..factorise import uses_direct
+from ..incremental import Job, TileCache
 from ..tiles import unknown_tiles
 from ...trimap import FOREGROUND, UNKNOWN, check_trimap
 from .flows import TilePixels
@@ -86,7 +88,8 @@ class InfoFlowSession:
     re-solves a changed tile much larger than the edit only within ``local_margin``
     of it, the unknown pixels around held at their previous alpha (the
     editor's quick first answer, as fast-cf's :class:`~matteditor.solvers.
-    tiled_session.SolveSession` does); :meth:`refine` then solves those tiles whole.
+    tiled_session.SolveSession` does; both plan with :class:`~matteditor.solvers.
+    incremental.TileCache`); :meth:`refine` then solves those tiles whole.
     """
 
     def __init__(self, settings: InfoFlowSettings = InfoFlowSettings(), tiled: bool = True,
@@ -94,11 +97,9 @@ class InfoFlowSession:
         """``tiled``: solve each group of unknown pixels on its own (False: all in one
         system, neighbours then searched across groups; for tests and measurements).
         ``device``: where the matrix-free path runs (see ``InfoFlowSettings.method``)."""
-        if local_margin is not None and local_margin < 0:
-            raise ValueError(f"local_margin must be >= 0, got {local_margin}")
+        self._cache = TileCache(local_margin)
         self.settings = settings
         self.tiled = tiled
-        self.local_margin = local_margin
         self.device = device
         self._image: np.ndarray | None = None
         self._work: _ImageWork | None = None
@@ -115,18 +116,18 @@ class InfoFlowSession:
         return self._work
 
     @property
+    def local_margin(self) -> int | None:
+        return self._cache.local_margin
+
+    @property
     def approximate(self) -> bool:
         """Whether some tiles of the last alpha come from local solves (see :meth:`refine`)."""
-        return bool(self._approximate)
+        return self._cache.approximate
 
     def reset(self) -> None:
         """Forget the previous solves' alpha (the image and its cached work stay)."""
-        self._trimap: np.ndarray | None = None
-        self._alpha: np.ndarray | None = None
+        self._cache.reset()
         self._soft: np.ndarray | None = None
-        self._tiles: frozenset[Rect] = frozenset()
-        self._approximate: frozenset[Rect] = frozenset()
-        self._use_ku: bool | None = None
 
     def set_image(self, image: np.ndarray) -> None:
         """Start over on ``image``: float32 H x W x 3 RGB in [0, 1] (not copied when
@@ -165,7 +166,6 @@ class InfoFlowSession:
         if not ((trimap == 0) | (trimap == 255)).any():
             raise TrimapError("the trimap has no foreground or background pixels; "
                               "paint at least one of each")
-        alpha = (trimap == FOREGROUND).astype(np.float32)
         unknown = trimap == UNKNOWN
         score = transparency_score(self._image, trimap, s.search_margin)
         use_ku = s.ku_weight > 0 and not (s.transparency_test
@@ -173,43 +173,20 @@ class InfoFlowSession:
         soft = self._trim(trimap)
         tiles = (unknown_tiles(trimap, s.radius, s.search_margin) if self.tiled
                  else ([Rect(0, 0, w, h)] if unknown.any() else []))
-        same = self._trimap is not None and use_ku == self._use_ku
-        edit = (changed.grow(self.local_margin, w, h)
-                if same and self.local_margin is not None and changed is not None
-                and not changed.empty else None)
-        todo: list[tuple[Rect, Rect | None]] = []       # (tile, region solved or None: whole)
-        approximate = set()
-        for tile in tiles:
-            rows, cols = tile.slices
-            if (same and tile in self._tiles
-                    and np.array_equal(self._trimap[rows, cols], trimap[rows, cols])):
-                alpha[rows, cols] = self._alpha[rows, cols]
-                if tile in self._approximate:
-                    approximate.add(tile)
-                continue
-            region = edit.intersect(tile) if edit is not None else None
-            if region is not None and 2 * region.area < tile.area:
-                # outside the edit the trimap is unchanged: the pixels unknown now were
-                # unknown before and hold a solved alpha, which the local solve keeps
-                alpha[rows, cols] = np.where(unknown[rows, cols], self._alpha[rows, cols],
-                                             alpha[rows, cols])
-                approximate.add(tile)
-                todo.append((tile, region))
-            else:
-                todo.append((tile, None))
-        sizes = [int(unknown[(region or tile).slices].sum()) for tile, region in todo]
-        iterations = self._solve_all(todo, sizes, trimap, soft, use_ku, alpha, hook)
+        # a change of the known-to-unknown flow changes every tile: nothing is reused
+        plan = self._cache.plan(trimap, tiles, changed, key=use_ku)
+        alpha = plan.alpha
+        sizes = [int(unknown[job.solved.slices].sum()) for job in plan.jobs]
+        iterations = self._solve_all(plan.jobs, sizes, trimap, soft, use_ku, alpha, hook)
         log.debug("information flow: %d tiles, %d solved (%d locally; %d px, %d CG iterations), "
-                  "transparency %.3f%s", len(tiles), len(todo),
-                  sum(r is not None for _, r in todo), sum(sizes), iterations, score,
-                  "" if use_ku else " (known-to-unknown off)")
-        self._trimap, self._alpha, self._soft = trimap.copy(), alpha, soft
-        self._tiles, self._use_ku = frozenset(tiles), use_ku
-        self._approximate = frozenset(approximate)
-        self.last_report = InfoFlowReport(len(tiles), len(todo), sum(sizes), iterations, score,
-                                          use_ku,
+                  "transparency %.3f%s", len(tiles), len(plan.jobs), plan.local_jobs,
+                  sum(sizes), iterations, score, "" if use_ku else " (known-to-unknown off)")
+        self._cache.commit(plan, alpha)
+        self._soft = soft
+        self.last_report = InfoFlowReport(len(tiles), len(plan.jobs), sum(sizes), iterations,
+                                          score, use_ku,
                                           0 if soft is None else int(np.isfinite(soft).sum()),
-                                          sum(r is not None for _, r in todo))
+                                          plan.local_jobs)
         hook(1.0)
         return alpha.copy()
 
@@ -220,47 +197,44 @@ class InfoFlowSession:
         trimap (float32 H x W), or None when nothing was approximate.  ``hook`` as
         in :meth:`solve`; a cancelled refinement keeps the state.
         """
-        if not self._approximate or self._alpha is None:
+        plan = self._cache.refine_plan()
+        if plan is None:
             return None
         hook = hook or (lambda f: None)
-        trimap, alpha = self._trimap, self._alpha.copy()
-        todo = [(tile, None) for tile in sorted(self._approximate, key=lambda t: (t.y0, t.x0))]
-        sizes = [int((trimap[t.slices] == UNKNOWN).sum()) for t, _ in todo]
-        iterations = self._solve_all(todo, sizes, trimap, self._soft, self._use_ku, alpha, hook,
+        trimap, alpha, use_ku = plan.trimap, plan.alpha, plan.key
+        sizes = [int((trimap[job.tile.slices] == UNKNOWN).sum()) for job in plan.jobs]
+        iterations = self._solve_all(plan.jobs, sizes, trimap, self._soft, use_ku, alpha, hook,
                                      warm=True)
-        log.debug("information flow: refined %d tiles (%d px, %d CG iterations)", len(todo),
+        log.debug("information flow: refined %d tiles (%d px, %d CG iterations)", len(plan.jobs),
                   sum(sizes), iterations)
-        self._alpha, self._approximate = alpha, frozenset()
+        self._cache.commit(plan, alpha)
         report = self.last_report
-        self.last_report = InfoFlowReport(len(self._tiles), len(todo), sum(sizes), iterations,
-                                          report.transparency_score, self._use_ku,
+        self.last_report = InfoFlowReport(len(plan.tiles), len(plan.jobs), sum(sizes), iterations,
+                                          report.transparency_score, use_ku,
                                           report.trimmed_pixels, 0)
         hook(1.0)
         return alpha.copy()
 
-    def _solve_all(self, todo: list[tuple[Rect, Rect | None]], sizes: list[int],
+    def _solve_all(self, jobs: tuple[Job, ...], sizes: list[int],
                    trimap: np.ndarray, soft: np.ndarray | None, use_ku: bool, alpha: np.ndarray,
                    hook: Hook, warm: bool = False) -> int:
-        """Solve each (tile, region) into ``alpha``; the CG iterations, summed."""
+        """Solve each job into ``alpha``; the CG iterations, summed."""
         total = max(1, sum(sizes))
         done, iterations = 0, 0
         hook(0.0)
-        for (tile, region), size in zip(todo, sizes):
+        for job, size in zip(jobs, sizes):
             def sub(f: float, start=done, size=size) -> None:
                 hook(0.99 * (start + f * size) / total)
 
-            iterations += self._solve_box(tile, region, trimap, soft, use_ku, alpha, sub, warm)
+            iterations += self._solve_box(job.tile, job.region, trimap, soft, use_ku, alpha, sub,
+                                          warm)
             done += size
         return iterations
 
     def _matrix_free(self) -> bool:
-        """Whether tiles are solved by the matrix-free torch path (``settings.method``)."""
-        method = self.settings.method
-        if method == "auto":
-            from .. import cholmod
-
-            return self.device != "cpu" or not cholmod.available()
-        return method == "iterative"
+        """Whether tiles are solved by the matrix-free torch path (``settings.method``; the
+        closed-form solver's choice, :func:`~matteditor.solvers.factorise.uses_direct`)."""
+        return not uses_direct(self.settings.method, self.device)
 
     def _trim(self, trimap: np.ndarray) -> np.ndarray | None:
         """float32 H x W trimming targets (NaN: none), from the enabled trimmings; None

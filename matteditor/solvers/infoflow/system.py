@@ -31,6 +31,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 
 from .. import cholmod
+from ..factorise import factorise_shifted
 from ..ordering import nested_dissection_postordered
 from ..sparse_laplacian import build_system
 from .flows import TilePixels, colour_mixture, intra_unknown, known_to_unknown
@@ -38,8 +39,6 @@ from .settings import InfoFlowSettings
 
 log = logging.getLogger(__name__)
 
-#: diagonal shifts (relative to the largest diagonal entry) tried when P will not factorise
-_SHIFTS = (0.0, 1e-10, 1e-8, 1e-6)
 #: share of the colour-mixture term's diagonal put into the preconditioner: that term is
 #: small on the modes where the Laplacian is (functions affine in the colour), so its full
 #: diagonal overstates it there; 0.1 took 15-25% fewer CG iterations than 1.0 on eval-dev
@@ -202,21 +201,17 @@ def _symmetric_product(upper: sp.csr_matrix) -> Callable[[np.ndarray], np.ndarra
 
 def _factor(system: TileSystem, ys: np.ndarray, xs: np.ndarray, shape: tuple[int, int],
             reach: int) -> "cholmod.Factor | None":
-    """CHOLMOD factor of s_L L + diag, or None (no local flow, no CHOLMOD, will not factorise)."""
+    """CHOLMOD factor of s_L L + diag, its diagonal shifted if need be
+    (:func:`~matteditor.solvers.factorise.factorise_shifted`), or None (no local flow,
+    no CHOLMOD, will not factorise)."""
     if system.matrix is None or not cholmod.available():
         return None
-    p = system.matrix
     order = nested_dissection_postordered(ys, xs, shape, reach)
-    top = float(np.abs(p.diagonal()).max())
-    for shift in _SHIFTS:
-        try:
-            return cholmod.Factor(p, order, shift=shift * top, upper=True, lean=True)
-        except cholmod.NotPositiveDefinite as exc:
-            log.debug("preconditioner: %s (shift %g)", exc, shift)
-        except cholmod.CholmodError as exc:
-            log.info("preconditioner not factorised (%s); using its diagonal", exc)
-            return None
-    return None
+    try:
+        return factorise_shifted(system.matrix, order, upper=True, lean=True)[0]
+    except cholmod.CholmodError as exc:
+        log.info("preconditioner not factorised (%s); using its diagonal", exc)
+        return None
 
 
 def solve_tile(system: TileSystem, ys: np.ndarray, xs: np.ndarray, shape: tuple[int, int],

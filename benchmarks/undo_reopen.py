@@ -1,0 +1,184 @@
+"""Undo/redo of a stroke, and reopening a saved project: how soon the matte shows.
+
+    nice -n 5 .venv/bin/python benchmarks/undo_reopen.py            # 2.5 MP (1368 x 1824)
+    nice -n 5 .venv/bin/python benchmarks/undo_reopen.py --height 600 --width 800
+
+Drives the real editor window offscreen with the default engine on the synthetic
+photo of ``speed.py`` (a textured subject, ~10% unknown band): the trimap is set
+and solved exactly (with foreground colours), one foreground stroke is painted in
+the band and solved, then the stroke is undone and redone in views 1, 2 and 3, and
+each is timed from the key press (``QUndoStack.undo``/``redo``) until the document holds
+the exact matte of the trimap returned to (restored) and until the view has been
+recomposed with it and the canvas has painted it (on screen: the first canvas paint
+after the renderer's last change; a kept picture swapped in counts once painted).  Then the project is saved and reopened in a new window,
+timed from ``open_path`` until its matte is shown.  Printed: each time in ms, and
+how many solves were asked for after each step (0: the matte was restored, not
+solved).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings  # noqa: E402
+
+from matteditor.geometry import Rect  # noqa: E402
+from matteditor.imageio import save_image  # noqa: E402
+from matteditor.trimap import FOREGROUND, UNKNOWN  # noqa: E402
+from matteditor.ui.app import create_application  # noqa: E402
+from matteditor.ui.commands import commit_existing  # noqa: E402
+from matteditor.ui.main_window import MainWindow  # noqa: E402
+from matteditor.ui.recovery import RecoveryStore  # noqa: E402
+from matteditor.views import ViewMode  # noqa: E402
+
+
+def wait_until(condition, timeout: float) -> float:
+    """Process events until ``condition()``; returns the seconds waited (raises on timeout)."""
+    start = time.perf_counter()
+    while not condition():
+        QCoreApplication.processEvents()
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("the editor did not get there in time")
+        time.sleep(0.001)
+    return time.perf_counter() - start
+
+
+def settle(seconds: float) -> None:
+    """Process events for ``seconds`` (lets a solve that would be asked for be asked)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.001)
+
+
+class PaintWatch(QObject):
+    """Counts the canvas's paint events and the renderer's changes: what is on screen
+    is up to date once the canvas has painted after the last change."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window = window
+        self.paints = 0
+        self.painted_at_change = -1
+        window.canvas.installEventFilter(self)
+        self.watched = None
+
+    def watch(self) -> None:
+        renderer = self.window.renderer
+        if renderer is not None and renderer is not self.watched:
+            renderer.changed.connect(self._changed)
+            self.watched = renderer
+
+    def _changed(self, _rect) -> None:
+        self.painted_at_change = self.paints
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.paints > self.painted_at_change
+
+
+def matte_shown(window: MainWindow, watch: PaintWatch | None = None) -> bool:
+    doc, renderer = window.document, window.renderer
+    if watch is not None:
+        watch.watch()
+    return doc is not None and doc.has_exact_result and doc.foreground is not None \
+        and renderer is not None and not renderer.composing \
+        and (watch is None or watch.up_to_date)
+
+
+def make_window(folder: Path, name: str) -> tuple[MainWindow, list]:
+    settings = QSettings(str(folder / f"{name}.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, recovery=RecoveryStore(folder / "recovery"))
+    window.resize(1280, 820)
+    window.show()
+    posted: list = []
+    real_post = window.solver._post
+    window.solver._post = lambda request: (posted.append(request), real_post(request))
+    return window, posted
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--height", type=int, default=1368)
+    ap.add_argument("--width", type=int, default=1824)
+    ap.add_argument("--timeout", type=float, default=600, help="seconds a solve may take")
+    args = ap.parse_args()
+    from speed import synthetic_case
+
+    create_application()
+    image, trimap, _ = synthetic_case(args.height, args.width)
+    h, w = trimap.shape
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        save_image(folder / "photo.png", image, bits=16)
+        window, posted = make_window(folder, "first")
+        assert window.files.open_path(folder / "photo.png")
+        doc, stack = window.document, window.undo_stack
+        commit_existing(doc, stack, doc.replace_trimap(trimap, "Synthetic trimap"))
+        solve = wait_until(lambda: matte_shown(window), args.timeout)
+        first = doc.alpha
+        ys, xs = np.nonzero(doc.trimap == UNKNOWN)
+        y, x = float(ys[len(ys) // 2]), float(xs[len(xs) // 2])
+        doc.begin_stroke(FOREGROUND, 12)
+        doc.extend_stroke((x - 30, y))
+        doc.extend_stroke((x + 30, y))
+        commit_existing(doc, stack, doc.end_stroke())
+        stroke = wait_until(lambda: matte_shown(window) and doc.alpha_revision == doc.revision,
+                            args.timeout)
+        print(f"photo {w} x {h} ({w * h / 1e6:.1f} MP), engine {window.solver.engine}: "
+              f"first solve {solve:.1f} s, stroke solved in {stroke:.1f} s")
+        print(f"the stroke changed the exact matte in {Rect.of_mask(doc.alpha != first).area} "
+              "pixels")
+        watch = PaintWatch(window)
+        for mode in (ViewMode.OVERLAY, ViewMode.ALPHA, ViewMode.CHECKER):
+            window.set_view_mode(mode)
+            settle(0.5)
+            for name, step in (("undo", stack.undo), ("redo", stack.redo)):
+                before = len(posted)
+                start = time.perf_counter()
+                step()
+                restored = time.perf_counter() - start if doc.has_exact_result else float("nan")
+                wait_until(lambda: matte_shown(window, watch), args.timeout)
+                shown = time.perf_counter() - start
+                settle(0.3)                             # past the solve debounce
+                print(f"view {int(mode)} ({mode.title}), {name} of the stroke: matte restored "
+                      f"in {restored * 1000:.0f} ms, on screen in {shown * 1000:.0f} ms, "
+                      f"solves asked for: {len(posted) - before}")
+        project = folder / "job.mattproj"
+        start = time.perf_counter()
+        assert window.files.save_project_to(project)
+        saved = time.perf_counter() - start
+        print(f"project saved in {saved * 1000:.0f} ms ({project.stat().st_size / 2**20:.1f} MB "
+              "with its matte)")
+        window.undo_stack.setClean()
+        window.close()
+        again, posted = make_window(folder, "second")
+        start = time.perf_counter()
+        assert again.files.open_path(project)
+        opened = time.perf_counter() - start
+        watch = PaintWatch(again)
+        wait_until(lambda: matte_shown(again, watch), args.timeout)
+        shown = time.perf_counter() - start
+        settle(0.3)
+        print(f"reopening the project: opened with its matte in {opened * 1000:.0f} ms, on "
+              f"screen in {shown * 1000:.0f} ms, solves asked for: {len(posted)}")
+        again.undo_stack.setClean()
+        again.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The one policy that says which engine is the default, and which engine ``auto``
+gives each trimap (:func:`choose_engine`); the figures behind the rule are in
+docs/information-flow.md.  Engine names appear as literals here and in the engine
+classes only."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import EngineError
+from ..solvers.infoflow import InfoFlowSettings, unreached_share
+from ..solvers.scribbles import ScribbleSettings
+from ..trimap import UNKNOWN
+from .registry import available_engines, registered
+
+#: The engine of the cases information-flow does not take, best first: the first
+#: available one wins.  fast-cf gives pymatting's closed-form matte (SAD within 0.1% on
+#: eval-dev) 7x faster (docs/speed.md), solves scribbles coarse to fine and bounds its
+#: memory; the shipped network loses to it (resources/weights/MODEL_CARD.md).
+FALLBACK_ORDER = ("fast-cf", "closed-form")
+#: The default engine: the per-case choice of :func:`choose_engine`.
+AUTO_ENGINE = "auto"
+#: Per-case choice (:func:`choose_engine`): information-flow up to this many unknown
+#: pixels, the largest band measured (the 12 MP photo's 1.2 M: ~25 s, peak 2.7 GB;
+#: eval-dev's largest, 1.14 M: 2.7 GB); its time and memory grow with the band (one
+#: CHOLMOD factor per connected band), so larger bands go to the fallback (fast-cf:
+#: memory-bounded).
+INFOFLOW_MAX_UNKNOWN = 1_250_000
+#: ... and unless the trimap is scribbles: at least half of it unknown (fast-cf's own
+#: criterion, :class:`~matteditor.solvers.scribbles.ScribbleSettings`) and more than this
+#: share of the unknown pixels beyond the neighbour searches' reach of a known pixel
+#: (:func:`~matteditor.solvers.infoflow.unreached_share`).  Scribbles (a few strokes, the rest
+#: unknown) measure at least 0.53 on eval-dev's photos reduced to a quarter, more when
+#: larger; with them information-flow's matte is blocky (far-off known-to-unknown samples):
+#: SAD 1.8x fast-cf's at a quarter size, 4.4x at 0.6, several times slower.  Neither
+#: property alone would do: eval-dev's crops are bands of hair up to 100% unknown, where
+#: information-flow wins at every share (0.41x closed-form's SAD above 90%), and wide bands
+#: of large photos are mostly beyond reach (35eef13f03: 0.50; the 12 MP photo: 0.69) yet
+#: information-flow wins there.  The rule sends 8 of eval-dev's 150 crops and none of its 14
+#: full-size images to fast-cf.  Figures: docs/information-flow.md.
+SCRIBBLE_MIN_UNREACHED = 0.5
+INFOFLOW_ENGINE = "information-flow"
+_INFOFLOW_REACH = InfoFlowSettings().search_margin
+_SCRIBBLE_SHARE = ScribbleSettings().unknown_share
+#: The engine every figure is compared with: pymatting's closed-form solver.
+REFERENCE_ENGINE = "closed-form"
+
+
+def default_engine_name() -> str:
+    """The engine the command line, the editor and new projects use unless told otherwise."""
+    return AUTO_ENGINE
+
+
+def _usable(name: str) -> bool:
+    """Registered and available (without loading the network engines: torch)."""
+    cls = registered(name)
+    return cls is not None and cls.available()
+
+
+def fallback_engine_name() -> str:
+    """The engine :func:`choose_engine` gives the cases information-flow does not take."""
+    for name in FALLBACK_ORDER:
+        if _usable(name):
+            return name
+    return next(n for n in available_engines() if n != AUTO_ENGINE)
+
+
+def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
+    """The engine for this photo and trimap: information-flow where it was measured to
+    beat closed-form at acceptable cost (bands up to :data:`INFOFLOW_MAX_UNKNOWN` unknown
+    pixels that are not scribbles), else :func:`fallback_engine_name`.
+
+    Args:
+        image: H x W x 3 photo (unused by the rule today; part of the signature so a rule
+            on the image, such as the transparency test, needs no caller change).
+        trimap: uint8 H x W in {0, 128, 255}.
+    Only the trimap's and image's own properties decide, never a ground truth.
+    """
+    if image.shape[:2] != trimap.shape:
+        raise EngineError(f"image {image.shape[:2]} and trimap {trimap.shape} differ in size")
+    unknown = int(np.count_nonzero(trimap == UNKNOWN))
+    if unknown > INFOFLOW_MAX_UNKNOWN or not _usable(INFOFLOW_ENGINE):
+        return fallback_engine_name()
+    scribbles = (unknown >= _SCRIBBLE_SHARE * trimap.size
+                 and unreached_share(trimap, _INFOFLOW_REACH) > SCRIBBLE_MIN_UNREACHED)
+    return fallback_engine_name() if scribbles else INFOFLOW_ENGINE
