@@ -38,7 +38,8 @@ def editor_worker(args: argparse.Namespace) -> None:
     from matteditor.geometry import Rect
     from matteditor.live import ResultKind
     from matteditor.trimap import FOREGROUND, paint_stroke
-    from matteditor.ui.worker import EDITOR_MEMORY_MB, SolveWorker, make_request
+    from matteditor.live import EDITOR_MEMORY_MB
+    from matteditor.ui.worker import SolveWorker, make_request
 
     app = QCoreApplication.instance() or QCoreApplication([])
     from speed import synthetic_case

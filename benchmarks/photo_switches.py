@@ -31,7 +31,7 @@ from matteditor.engines import EngineOptions  # noqa: E402
 from matteditor.live import LiveMatte, LiveRequest  # noqa: E402
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN  # noqa: E402
 
-#: the editor's options (ui/worker.py: EDITOR_OPTIONS)
+#: the editor's options (live.py: EDITOR_OPTIONS)
 OPTIONS = EngineOptions(local_margin=64, memory_mb=2200)
 
 

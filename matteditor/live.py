@@ -44,6 +44,18 @@ from .preview import PreviewSolver
 
 log = logging.getLogger(__name__)
 
+#: The editor's options for the pipeline.  Engines that can (fast-cf, information-flow)
+#: first solve a stroke's surroundings only, this far around it, show that, then refine
+#: the whole band (see SolveSession).
+INTERACTIVE_MARGIN = 64
+#: The editor holds the photo, its layers and undo history besides the solver: a band
+#: whose direct solve would need more than this (CHOLMOD's predicted factor, 12 bytes an
+#: entry: about what the whole solve adds) is solved iteratively.  12 MP with a 10% band
+#: needs 2053 MB; the session then peaks at ~2.9 GB (benchmarks/speed.py), within the
+#: 3 GB the editor is allowed.
+EDITOR_MEMORY_MB = 2200
+EDITOR_OPTIONS = EngineOptions(local_margin=INTERACTIVE_MARGIN, memory_mb=EDITOR_MEMORY_MB)
+
 #: engine factory: (name, options) -> a new engine session
 EngineFactory = Callable[[str, EngineOptions], Engine]
 
