@@ -31,10 +31,12 @@ from matteditor.document import Document, History, TrimapEdit  # noqa: E402
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN, paint_stroke  # noqa: E402
 from matteditor.ui.solve import SolveController, wait_for_solvers  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rss import rss_bytes  # noqa: E402
+
 
 def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return rss_bytes() / 2**20
 
 
 def main(argv=None) -> int:

@@ -31,13 +31,15 @@ from matteditor.engines import EngineOptions  # noqa: E402
 from matteditor.live import LiveMatte, LiveRequest  # noqa: E402
 from matteditor.trimap import BACKGROUND, FOREGROUND, UNKNOWN  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rss import rss_bytes  # noqa: E402
+
 #: the editor's options (live.py: EDITOR_OPTIONS)
 OPTIONS = EngineOptions(local_margin=64, memory_mb=2200)
 
 
 def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return rss_bytes() / 2**20
 
 
 def photo(seed: int, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:

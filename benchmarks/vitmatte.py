@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -35,16 +34,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from rss import rss_bytes  # noqa: E402
+
 ASPECT = 4 / 3
 
 
 def _rss_mb() -> float:
-    # the current RSS from /proc (Linux); ru_maxrss is the peak
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-    except OSError:
-        return float("nan")
+    return rss_bytes() / 1e6   # now; ru_maxrss is the peak
 
 
 def run_one(variant: str, megapixels: float, tile: int, device: str) -> dict:
