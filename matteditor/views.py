@@ -11,8 +11,7 @@ when a new alpha arrives and are composed whole with matteditor.compositing.
 from __future__ import annotations
 
 import enum
-import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -22,7 +21,6 @@ from .compositing import to_uint8
 from .document import Document
 from .edges import edge_band
 from .geometry import Rect
-from .results import Matte, Result, adjusted_matte, trimap_key
 from .trimap import BACKGROUND, FOREGROUND
 
 FG_COLOR = np.array([70, 220, 100], np.float32)    # painted foreground
@@ -93,81 +91,6 @@ def original_view(settings: ViewSettings) -> ViewSettings:
     return replace(settings, mode=ViewMode.OVERLAY, overlay_opacity=0.0, alpha_tint=0.0)
 
 
-@dataclass(frozen=True, eq=False)
-class PictureKey:
-    """What a whole composed view is made of, so a composed picture can be kept and shown
-    again (undo/redo back to a kept result) instead of being composed anew.
-
-    Equal keys give identical pictures: the same view settings and edge adjustments, the
-    same :class:`~matteditor.results.Result` object and the same background array
-    (both compared by identity, held weakly: a key of a result that is gone matches
-    nothing, so neither a freed array's reused id nor the cache keeps them alive).
-    """
-
-    settings: ViewSettings
-    adjustments: object
-    result: weakref.ref
-    background: weakref.ref | None = field(default=None)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PictureKey):
-            return NotImplemented
-        mine, theirs = self.result(), other.result()
-        return mine is not None and mine is theirs and self.settings == other.settings \
-            and self.adjustments == other.adjustments \
-            and _deref(self.background) is _deref(other.background)
-
-    __hash__ = None  # type: ignore[assignment]  (compared, never hashed)
-
-    @property
-    def alive(self) -> bool:
-        """False once the result (or background) it was made of is gone."""
-        return self.result() is not None and (self.background is None
-                                              or self.background() is not None)
-
-
-def _deref(ref: weakref.ref | None) -> object:
-    return None if ref is None else ref()
-
-
-def neighbour_results(document: Document) -> list[Result]:
-    """The kept exact results that undo and redo would return to now (each at most once,
-    none that is shown now): what is worth composing ahead."""
-    found: list[Result] = []
-    for edit, pixels in ((document.history.next_undo(), "before"),
-                         (document.history.next_redo(), "after")):
-        if edit is None:
-            continue
-        trimap = document.trimap.copy()
-        trimap[edit.rect.slices] = getattr(edit, pixels)
-        kept = document.results.get(trimap_key(trimap))
-        if kept is not None and kept is not document.result \
-                and all(kept is not f for f in found):
-            found.append(kept)
-    return found
-
-
-class _KeptState:
-    """What a :class:`Compositor` reads of a document, for a kept result as undo or
-    redo would show it: its own trimap, the document's photo and edge adjustments."""
-
-    def __init__(self, document: Document, result: Result) -> None:
-        self.image = document.image
-        self.bounds = document.bounds
-        self.trimap = result.trimap
-        self.result = result
-        self.adjustments = document.adjustments
-        self.revision = self.alpha_revision = 0
-        self._matte: Matte | None = None
-
-    def matte(self) -> Matte:
-        if self._matte is None:
-            r = self.result
-            self._matte = adjusted_matte(self.image, r.alpha, r.foreground, self.adjustments,
-                                         r.trimap)
-        return self._matte
-
-
 class Compositor:
     """Turns the document (and an optional background photo) into view pixels.
 
@@ -177,9 +100,9 @@ class Compositor:
     Thread-safe for reading: the renderer may compose on a worker thread.
     """
 
-    def __init__(self, document: Document, photo8: np.ndarray | None = None) -> None:
+    def __init__(self, document: Document) -> None:
         self.document = document
-        self.photo8 = to_uint8(document.image) if photo8 is None else photo8
+        self.photo8 = to_uint8(document.image)
         self.background: np.ndarray | None = None  # float32 H' x W' x 3
         # (the foreground itself, its uint8 copy): holding the array, not its id(), so a
         # new foreground allocated where a freed one was is never taken for it
@@ -199,29 +122,6 @@ class Compositor:
             cached = (fg, to_uint8(fg))
             self._fg8 = cached
         return cached[1]
-
-    def for_result(self, result: Result) -> "Compositor":
-        """A compositor of ``result`` as undo/redo back to it would show it (the same
-        photo, background and edge adjustments; ``result``'s trimap), to compose ahead."""
-        kept = Compositor(_KeptState(self.document, result), self.photo8)  # type: ignore[arg-type]
-        kept.background = self.background
-        return kept
-
-    def picture_key(self, settings: ViewSettings) -> PictureKey | None:
-        """The key of the whole picture :meth:`render` gives for ``settings`` now, or None
-        when it is not worth keeping: no matte yet, or the overlay view while the trimap
-        has been edited since the result (the overlay draws the trimap as it is; when
-        the revisions agree the trimap is the result's own)."""
-        doc = self.document
-        result = doc.result
-        if result is None:
-            return None
-        if settings.mode is ViewMode.OVERLAY and doc.alpha_revision != doc.revision:
-            return None
-        background = None
-        if settings.mode is ViewMode.IMAGE and self.background is not None:
-            background = weakref.ref(self.background)
-        return PictureKey(settings, doc.adjustments, weakref.ref(result), background)
 
     def render(self, settings: ViewSettings, rect: Rect | None = None) -> tuple[Rect, np.ndarray]:
         """Pixels of ``rect`` (whole image if None, or if the view is not regional).

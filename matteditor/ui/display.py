@@ -48,19 +48,6 @@ class DisplayBuffer:
             dst[...] = cv2.resize(prev, (dst.shape[1], dst.shape[0]), interpolation=cv2.INTER_AREA)
         return buf
 
-    def copy(self) -> "DisplayBuffer":
-        """An independent buffer with the same pixels (every level copied, not reduced
-        again): what a kept picture is changed through."""
-        buf = DisplayBuffer(self.width, self.height)
-        for src, dst in zip(self._views, buf._views):
-            np.copyto(dst, src)
-        return buf
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes the images of all levels take."""
-        return sum(image.sizeInBytes() for image in self.levels)
-
     @property
     def bounds(self) -> Rect:
         return Rect(0, 0, self.width, self.height)
