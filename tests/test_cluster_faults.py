@@ -149,7 +149,9 @@ def test_no_worker_left_is_said_at_once_and_stops_the_batch_after_the_timeout(tm
         "command again, finished frames are skipped")
     written, not_done = _summary_counts(err)
     assert written == len(_written(out)) and written + not_done == FRAMES
-    assert TIMEOUT_S <= seconds < TIMEOUT_S + 20
+    # not before the timeout, and not long after it (the last fetches time out too: about
+    # 20 s more on a quiet machine); how long exactly is no behaviour to pin down here
+    assert TIMEOUT_S <= seconds < TIMEOUT_S + 60
 
 
 def test_a_stopped_worker_is_named_and_its_frames_go_to_the_other(tmp_path, cluster):
