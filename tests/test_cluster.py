@@ -77,6 +77,11 @@ def frames(tmp_path_factory) -> tuple[Path, Path]:
     return root / "in", root / "reference"
 
 
+#: how long a test waits for both workers (a killed one restarted by its nanny, which
+#: imports numpy, torch and the engines again: seconds on a quiet machine, more on a busy one)
+WORKERS_BACK_S = 180
+
+
 @pytest.fixture(scope="module")
 def cluster():
     """A scheduler and two worker processes (with nannies, which restart a killed
@@ -85,7 +90,7 @@ def cluster():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as local, \
             Client(local, set_as_default=False, timeout=60) as client:
-        client.wait_for_workers(2, timeout=60)
+        client.wait_for_workers(2, timeout=WORKERS_BACK_S)
         yield client
     os.environ.clear()
     os.environ.update(environ)
@@ -177,7 +182,7 @@ def test_unexpected_errors_are_retried_once_bad_input_is_not(cluster, tmp_path, 
     (src / "badsize_trimap.png").unlink()
     save_image(src / "badsize_trimap.png", np.zeros((10, 12), np.float32))
     attempts = tmp_path / "attempts.log"
-    cluster.wait_for_workers(2, timeout=60)  # a worker killed by the test above is back
+    cluster.wait_for_workers(2, timeout=WORKERS_BACK_S)  # a worker killed by the test above is back
     cluster.run(_flaky_loads, str(attempts))
     try:
         code = _matte(src, tmp_path / "out", "--scheduler", cluster.scheduler.address, "-q")
@@ -228,7 +233,7 @@ def test_ctrl_c_cancels_the_outstanding_frames_and_keeps_the_finished(
         raise KeyboardInterrupt  # as Ctrl+C would, in the client's wait for results
 
     monkeypatch.setattr(matte.BatchReport, "frame", interrupt_after_the_first)
-    cluster.wait_for_workers(2, timeout=60)
+    cluster.wait_for_workers(2, timeout=WORKERS_BACK_S)
     cluster.run(_slow_loads, 1.0)
     try:
         assert _matte(src, out, "--scheduler", cluster.scheduler.address, "-q") == 130
@@ -332,7 +337,7 @@ def test_a_worker_dying_at_any_moment_loses_no_frame(frames, cluster, tmp_path, 
     src, reference = frames
     out = tmp_path / "out"
     marker = tmp_path / "killed"
-    cluster.wait_for_workers(2, timeout=60)
+    cluster.wait_for_workers(2, timeout=WORKERS_BACK_S)
     victim = sorted(cluster.scheduler_info()["workers"])[0]
     if moment == "at-start":             # killed as the batch starts
         os.kill(cluster.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
@@ -381,7 +386,7 @@ def test_a_frame_reported_written_is_never_written_again(frames, cluster, tmp_pa
     src, _ = frames
     out = tmp_path / "out"
     log = tmp_path / "writes.log"
-    cluster.wait_for_workers(2, timeout=60)
+    cluster.wait_for_workers(2, timeout=WORKERS_BACK_S)
     stamps: dict[Path, tuple[int, int]] = {}
     finish = matte.BatchReport.frame
 
