@@ -82,10 +82,11 @@ def frames(tmp_path_factory) -> tuple[Path, Path]:
 WORKERS_BACK_S = 180
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def cluster():
     """A scheduler and two worker processes (with nannies, which restart a killed
-    worker) listening on 127.0.0.1 only."""
+    worker) listening on 127.0.0.1 only; a fresh one per test, so that no test depends
+    on a nanny having restarted the worker an earlier test killed."""
     environ = dict(os.environ)  # the nannies set OMP_NUM_THREADS & co. in this process
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as local, \
