@@ -81,6 +81,26 @@ def _seed_mask(shape: tuple[int, int], rect: tuple[int, int, int, int] | None,
     return mask
 
 
+def _has_both(mask: np.ndarray) -> bool:
+    """True when a GrabCut label mask holds some object and some background."""
+    return bool(np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).any()
+                and np.isin(mask, (cv2.GC_BGD, cv2.GC_PR_BGD)).any())
+
+
+def _grabcut(bgr: np.ndarray, mask: np.ndarray, iterations: int, cancel: CancelToken,
+             progress: ProgressFn | None = None) -> None:
+    """``iterations`` rounds of GrabCut from ``mask``'s labels (updated in place),
+    cancellable between rounds."""
+    bgd_model = np.zeros((1, 65), np.float64)
+    fgd_model = np.zeros((1, 65), np.float64)
+    for i in range(iterations):
+        cancel.raise_if_cancelled()
+        mode = cv2.GC_INIT_WITH_MASK if i == 0 else cv2.GC_EVAL
+        cv2.grabCut(bgr, mask, None, bgd_model, fgd_model, 1, mode)
+        if progress is not None:
+            progress((i + 1) / (iterations + 1), "GrabCut")
+
+
 def grabcut_mask(image: np.ndarray, *, rect: tuple[int, int, int, int] | None = None,
                  lasso: Sequence[tuple[float, float]] | None = None,
                  trimap: np.ndarray | None = None,
@@ -116,17 +136,9 @@ def grabcut_mask(image: np.ndarray, *, rect: tuple[int, int, int, int] | None = 
             mask[hit] = label
     else:
         small, mask = bgr, seeds.copy()
-    if not np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).any() or \
-            not np.isin(mask, (cv2.GC_BGD, cv2.GC_PR_BGD)).any():
+    if not _has_both(mask):
         raise MatteError("quick select needs both some object and some background")
-    bgd_model = np.zeros((1, 65), np.float64)
-    fgd_model = np.zeros((1, 65), np.float64)
-    for i in range(settings.iterations):
-        cancel.raise_if_cancelled()
-        mode = cv2.GC_INIT_WITH_MASK if i == 0 else cv2.GC_EVAL
-        cv2.grabCut(small, mask, None, bgd_model, fgd_model, 1, mode)
-        if progress is not None:
-            progress((i + 1) / (settings.iterations + 1), "GrabCut")
+    _grabcut(small, mask, settings.iterations, cancel, progress)
     cancel.raise_if_cancelled()
     fg_small = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
     if scale < 1.0 and settings.second_pass:
@@ -273,17 +285,11 @@ def grabcut_refine_region(image: np.ndarray, mask: np.ndarray, seeds: np.ndarray
     gc = np.where(before, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
     gc[hard == FOREGROUND] = cv2.GC_FGD
     gc[hard == BACKGROUND] = cv2.GC_BGD
-    if not np.isin(gc, (cv2.GC_FGD, cv2.GC_PR_FGD)).any() or \
-            not np.isin(gc, (cv2.GC_BGD, cv2.GC_PR_BGD)).any():
+    if not _has_both(gc):
         out[crop] = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
         return out
     cancel = cancel or CancelToken()
     bgr = np.ascontiguousarray(_to_bgr8(image[crop]))
-    bgd_model = np.zeros((1, 65), np.float64)
-    fgd_model = np.zeros((1, 65), np.float64)
-    for i in range(settings.iterations):
-        cancel.raise_if_cancelled()
-        mode = cv2.GC_INIT_WITH_MASK if i == 0 else cv2.GC_EVAL
-        cv2.grabCut(bgr, gc, None, bgd_model, fgd_model, 1, mode)
+    _grabcut(bgr, gc, settings.iterations, cancel)
     out[crop] = np.isin(gc, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
     return out
