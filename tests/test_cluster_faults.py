@@ -131,7 +131,7 @@ def test_a_lost_scheduler_stops_the_batch_with_one_line_and_true_counts(tmp_path
     written, not_done = _summary_counts(err)
     assert written >= 2 and written + not_done == FRAMES
     assert written <= len(_written(out))   # a frame its worker was running may land later
-    assert seconds < 30
+    assert seconds < 90   # it stops, not waits on (the exact seconds are no behaviour to pin)
 
 
 def test_no_worker_left_is_said_at_once_and_stops_the_batch_after_the_timeout(tmp_path,
