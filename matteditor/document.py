@@ -316,11 +316,13 @@ class Document:
         kept = self.results.get(trimap_key(self.trimap))
         if kept is None:
             return False
-        old, self._result = self._result, kept
+        shown = self.matte() if self._result is not None else None
+        self._result = kept
         self.alpha_revision = self.revision
-        # Only what differs needs recomposing (an incremental solve changes the tiles
-        # around the stroke); the whole picture when there was no matte.
-        rect = changed_region(old, kept)
+        # Only what looks different needs recomposing (an incremental solve changes the
+        # tiles around the stroke): the mattes as shown are compared, edge adjustments
+        # applied; the whole picture when there was no matte.
+        rect = changed_region(shown, self.matte())
         self._emit(Change(ChangeKind.ALPHA, self.revision, rect))
         return True
 

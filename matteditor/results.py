@@ -13,6 +13,7 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .edges import EdgeAdjustments, decontaminate
@@ -46,24 +47,26 @@ class Result:
             + self.trimap.nbytes
 
 
-def changed_region(old: Result | None, new: Result) -> Rect:
-    """The pixels whose alpha or colours differ between ``old`` and ``new`` (all of them
-    when there is no ``old``); empty when none do."""
+def changed_region(old: Matte | None, new: Matte) -> Rect:
+    """The pixels where the picture of matte ``new`` can differ from that of ``old`` (all
+    of them when there is no ``old``); empty when none can: where the alphas differ,
+    and where the colours differ and either alpha is above 0 (colours under alpha 0
+    are not seen in any view).  ``new.alpha`` must not be None."""
     h, w = new.alpha.shape
-    if old is None or old.alpha.shape != new.alpha.shape \
-            or (old.foreground is None) != (new.foreground is None):
+    if old is None or old.alpha is None or old.alpha.shape != new.alpha.shape \
+            or (old.colors is None) != (new.colors is None):
         return Rect(0, 0, w, h)
-    differs = old.alpha != new.alpha
-    rows, cols = differs.any(axis=1), differs.any(axis=0)
-    if new.foreground is not None and old.foreground is not new.foreground:
-        # (H, W*3) reduced along contiguous axes: ~10x faster than any(axis=2)
-        colours = (old.foreground != new.foreground).reshape(h, w * 3)
-        rows |= colours.any(axis=1)
-        cols |= colours.any(axis=0).reshape(w, 3).any(axis=1)
-    ys, xs = np.flatnonzero(rows), np.flatnonzero(cols)
-    if ys.size == 0:
-        return Rect(0, 0, 0, 0)
-    return Rect(int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
+    # OpenCV's comparisons and bounding box: ~4 ms at 2.5 MP, numpy's take ~20
+    a0, a1 = np.ascontiguousarray(old.alpha), np.ascontiguousarray(new.alpha)
+    differs = cv2.compare(a0, a1, cv2.CMP_NE)
+    if new.colors is not None and old.colors is not new.colors:
+        colours = cv2.compare(np.ascontiguousarray(old.colors),
+                              np.ascontiguousarray(new.colors), cv2.CMP_NE)
+        # gray is above 0 exactly where a channel is (each weight times 255 is >= 29)
+        colours = cv2.cvtColor(colours, cv2.COLOR_RGB2GRAY)
+        seen = cv2.compare(cv2.max(a0, a1), 0.0, cv2.CMP_GT)
+        differs = cv2.bitwise_or(differs, cv2.bitwise_and(colours, seen))
+    return Rect.of_mask(differs)
 
 
 def trimap_key(trimap: np.ndarray) -> bytes:

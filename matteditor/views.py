@@ -3,9 +3,12 @@
 Views (keys 1-7): the photo with the trimap and the live alpha overlaid, the
 alpha in gray, the cutout over a checkerboard, over a solid colour, over a
 background image, a before/after split, and the edge band alone.  Every view
-shows the matte with the document's edge adjustments (``Document.matte``).  The overlay and gray views can
-be recomposed for a small rectangle (a stroke); the cutout views only change
-when a new alpha arrives and are composed whole with matteditor.compositing.
+shows the matte with the document's edge adjustments (``Document.matte``).  Every view
+can be recomposed for a rectangle alone: a stroke changes the overlay and gray views
+only there (:attr:`ViewMode.shows_trimap`), and a matte restored by undo or redo differs
+from the one shown only around the edit (``Document.restore_result``), so that region is
+all that is recomposed.  Screen pixels are uint8; exports use the float functions of
+matteditor.compositing.
 """
 
 from __future__ import annotations
@@ -42,9 +45,15 @@ class ViewMode(enum.IntEnum):
         return _TITLES[self]
 
     @property
-    def regional(self) -> bool:
-        """True if a trimap edit can be shown by recomposing just its rectangle."""
+    def shows_trimap(self) -> bool:
+        """True if the view shows the trimap being painted (the overlay's colours, and the
+        gray view before there is a matte): a trimap edit is recomposed there at once."""
         return self in (ViewMode.OVERLAY, ViewMode.ALPHA)
+
+    @property
+    def cutout(self) -> bool:
+        """True for the views of the cutout over a backdrop (3-6)."""
+        return self in (ViewMode.CHECKER, ViewMode.COLOR, ViewMode.IMAGE, ViewMode.SPLIT)
 
 
 _TITLES = {
@@ -107,6 +116,10 @@ class Compositor:
         # (the foreground itself, its uint8 copy): holding the array, not its id(), so a
         # new foreground allocated where a freed one was is never taken for it
         self._fg8: tuple[np.ndarray, np.ndarray] | None = None
+        # (what the backdrop depends on, the whole backdrop in uint8): a rectangle of a
+        # cutout view is then one slice and one blend (numpy only: no Qt image is kept)
+        self._back8: tuple[tuple, np.ndarray] | None = None
+        self._tint: np.ndarray | None = None          # TINT_COLOR, the photo's size
 
     def _colors(self) -> np.ndarray:
         """The cutout's colours: estimated foreground once known, else the photo."""
@@ -124,38 +137,50 @@ class Compositor:
         return cached[1]
 
     def render(self, settings: ViewSettings, rect: Rect | None = None) -> tuple[Rect, np.ndarray]:
-        """Pixels of ``rect`` (whole image if None, or if the view is not regional).
+        """Pixels of ``rect`` (the whole image if None) of the view ``settings`` shows.
 
-        Returns (rect actually rendered, uint8 rect.height x rect.width x 3).
+        Returns (rect actually rendered: ``rect`` clipped to the image, uint8
+        rect.height x rect.width x 3).  Any rectangle gives the same pixels as the same
+        region of the whole view.
         """
         doc = self.document
-        if rect is None or not settings.mode.regional:
-            rect = doc.bounds
-        rect = rect.intersect(doc.bounds)
-        if settings.mode is ViewMode.OVERLAY:
+        rect = doc.bounds if rect is None else rect.intersect(doc.bounds)
+        mode = settings.mode
+        if mode is ViewMode.OVERLAY:
             return rect, self._overlay(rect, settings)
-        if settings.mode is ViewMode.ALPHA:
+        if mode is ViewMode.ALPHA:
             return rect, self._gray(rect)
-        if settings.mode is ViewMode.EDGE:
-            return rect, self._edge()
-        return rect, self._cutout(settings)
+        if mode is ViewMode.EDGE:
+            return rect, self._edge(rect)
+        return rect, self._cutout(rect, settings)
 
     def _overlay(self, r: Rect, s: ViewSettings) -> np.ndarray:
         doc = self.document
         out = self.photo8[r.slices]
         alpha = doc.matte().alpha
         if alpha is not None and s.alpha_tint > 0:
-            w = (1.0 - alpha[r.slices]) * np.float32(s.alpha_tint)
-            tint = np.empty_like(out)
-            tint[...] = TINT_COLOR.astype(np.uint8)
-            out = cv2.blendLinear(out, tint, 1.0 - w, w)
+            # w = tint * (1 - alpha) in one OpenCV pass; the tint colour is one cached
+            # image sliced (filling a constant image costs as much as the blend)
+            a = np.ascontiguousarray(alpha[r.slices])
+            w = cv2.addWeighted(a, -float(s.alpha_tint), a, 0.0, float(s.alpha_tint))
+            out = cv2.blendLinear(np.ascontiguousarray(out), self._tint8()[r.slices],
+                                  1.0 - w, w)
         else:
             out = out.copy()
         if s.overlay_opacity > 0:
-            t = doc.trimap[r.slices]
-            w = _LABEL_WEIGHT[t] * np.float32(s.overlay_opacity)
-            out = cv2.blendLinear(out, _LABEL_COLOR[t], 1.0 - w, w)
+            # the label colours and weights by table look-up (numpy's gathers: ~6x slower)
+            t = np.ascontiguousarray(doc.trimap[r.slices])
+            w = cv2.LUT(t, _LABEL_WEIGHT_LUT) * np.float32(s.overlay_opacity)
+            colours = cv2.LUT(cv2.merge((t, t, t)), _LABEL_COLOR_LUT)
+            out = cv2.blendLinear(out, colours, 1.0 - w, w)
         return out
+
+    def _tint8(self) -> np.ndarray:
+        if self._tint is None:
+            tint = np.empty_like(self.photo8)
+            tint[...] = TINT_COLOR.astype(np.uint8)
+            self._tint = tint
+        return self._tint
 
     def _gray(self, r: Rect) -> np.ndarray:
         doc = self.document
@@ -163,41 +188,64 @@ class Compositor:
         g = to_uint8(alpha[r.slices]) if alpha is not None else doc.trimap[r.slices].copy()
         return cv2.cvtColor(g, cv2.COLOR_GRAY2RGB)  # no alpha yet: the trimap itself
 
-    def _edge(self) -> np.ndarray:
+    def _edge(self, r: Rect) -> np.ndarray:
         """The matte in gray inside its edge band (EDGE_BAND px around the soft
         edge), the photo dimmed to a quarter elsewhere: where the controls act."""
         alpha = self.document.matte().alpha
         if alpha is None:
-            return self._gray(self.document.bounds)
-        band = edge_band(alpha, EDGE_BAND)
-        out = (self.photo8 >> 2).astype(np.uint8)
-        out[band] = to_uint8(alpha[band])[:, None]
-        return out
+            return self._gray(r)
+        # the band at a pixel depends on the matte within EDGE_BAND px (and one more
+        # for the steps across 0.5): computed on the rectangle grown by that much
+        reach = int(np.ceil(EDGE_BAND)) + 2
+        h, w = alpha.shape
+        grown = r.grow(reach, w, h)
+        band = edge_band(alpha[grown.slices], EDGE_BAND)
+        band = band[r.y0 - grown.y0:r.y1 - grown.y0, r.x0 - grown.x0:r.x1 - grown.x0]
+        out = self.photo8[r.slices] >> 2
+        gray = cv2.cvtColor(to_uint8(alpha[r.slices]), cv2.COLOR_GRAY2RGB)
+        return cv2.copyTo(gray, band.view(np.uint8), out)   # the gray inside the band
 
     def _backdrop8(self, s: ViewSettings, h: int, w: int) -> np.ndarray:
-        if s.mode is ViewMode.COLOR:
+        """The whole backdrop of cutout view ``s`` in uint8 (made once per setting)."""
+        mode = ViewMode.CHECKER if s.mode is ViewMode.SPLIT else s.mode
+        if mode is ViewMode.IMAGE and self.background is None:
+            mode = ViewMode.CHECKER
+        if mode is ViewMode.COLOR:
+            key: tuple = (mode, h, w, s.background_color)
+        elif mode is ViewMode.IMAGE:
+            key = (mode, h, w, self.background, s.background_offset, s.background_scale)
+        else:
+            key = (mode, h, w)
+        cached = self._back8
+        if cached is not None and len(cached[0]) == len(key) \
+                and all(a is b or (not isinstance(a, np.ndarray) and a == b)
+                        for a, b in zip(cached[0], key)):
+            return cached[1]
+        if mode is ViewMode.COLOR:
             out = np.empty((h, w, 3), np.uint8)
             out[...] = np.rint(np.asarray(s.background_color) * 255).astype(np.uint8)
-            return out
-        if s.mode is ViewMode.IMAGE and self.background is not None:
-            return to_uint8(compositing.fit_background(self.background, h, w,
-                                                       s.background_offset, s.background_scale))
-        return to_uint8(compositing.checkerboard(h, w))
+        elif mode is ViewMode.IMAGE:
+            out = to_uint8(compositing.fit_background(self.background, h, w,
+                                                      s.background_offset, s.background_scale))
+        else:
+            out = to_uint8(compositing.checkerboard(h, w))
+        self._back8 = (key, out)
+        return out
 
-    def _cutout(self, s: ViewSettings) -> np.ndarray:
+    def _cutout(self, r: Rect, s: ViewSettings) -> np.ndarray:
         doc = self.document
         alpha = doc.matte().alpha
         if alpha is None:
-            return self.photo8.copy()
+            return self.photo8[r.slices].copy()
         h, w = alpha.shape
-        mode = ViewMode.CHECKER if s.mode is ViewMode.SPLIT else s.mode
-        back = self._backdrop8(ViewSettings(mode=mode, background_color=s.background_color,
-                                            background_offset=s.background_offset,
-                                            background_scale=s.background_scale), h, w)
-        out = cv2.blendLinear(self._colors8(), back, alpha, 1.0 - alpha)
+        a = np.ascontiguousarray(alpha[r.slices])
+        back = self._backdrop8(s, h, w)[r.slices]
+        out = cv2.blendLinear(np.ascontiguousarray(self._colors8()[r.slices]),
+                              np.ascontiguousarray(back), a, 1.0 - a)
         if s.mode is ViewMode.SPLIT:
-            cut = int(round(np.clip(s.split, 0.0, 1.0) * w))
-            out[:, :cut] = self.photo8[:, :cut]
+            cut = int(round(np.clip(s.split, 0.0, 1.0) * w)) - r.x0
+            if cut > 0:
+                out[:, :cut] = self.photo8[r.slices][:, :cut]
         return out
 
     def composite(self, settings: ViewSettings) -> np.ndarray:
@@ -222,8 +270,8 @@ class Compositor:
 
     def export_view(self, settings: ViewSettings) -> np.ndarray:
         """The current view at full resolution as float32 H x W x 3 in [0, 1]:
-        cutout views composed in float, the overlay and gray views as on screen."""
-        if settings.mode.regional:
+        cutout views composed in float, the overlay, gray and edge views as on screen."""
+        if not settings.mode.cutout:
             return self.render(settings)[1].astype(np.float32) / np.float32(255)
         return self.composite(settings)
 
@@ -233,3 +281,5 @@ _LABEL_COLOR[FOREGROUND] = FG_COLOR
 _LABEL_COLOR[BACKGROUND] = BG_COLOR
 _LABEL_WEIGHT = np.zeros(256, np.float32)
 _LABEL_WEIGHT[[FOREGROUND, BACKGROUND]] = 1.0
+_LABEL_COLOR_LUT = _LABEL_COLOR.reshape(1, 256, 3)     # as cv2.LUT takes them
+_LABEL_WEIGHT_LUT = _LABEL_WEIGHT.reshape(1, 256)

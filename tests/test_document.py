@@ -396,13 +396,41 @@ def test_the_result_cache_is_bounded_by_bytes_and_entries():
 
 
 def test_the_region_a_restored_matte_changes_is_tight():
-    from matteditor.results import Result, changed_region
+    from matteditor.results import Matte, changed_region
 
-    trimap = np.zeros((20, 30), np.uint8)
-    a = Result(np.zeros((20, 30), np.float32), np.zeros((20, 30, 3), np.float32), trimap)
-    b_alpha, b_fg = a.alpha.copy(), a.foreground.copy()
-    b_alpha[3, 4] = 0.5
-    b_fg[10, 20, 2] = 0.5                                # a colour alone counts too
-    assert changed_region(a, Result(b_alpha, b_fg, trimap)) == Rect(4, 3, 21, 11)
-    assert changed_region(a, Result(a.alpha.copy(), a.foreground.copy(), trimap)).empty
+    a = Matte(np.zeros((20, 30), np.float32), np.zeros((20, 30, 3), np.float32))
+    a.alpha[8:12, 18:22] = 0.5
+    b = Matte(a.alpha.copy(), a.colors.copy())
+    b.alpha[3, 4] = 0.5
+    b.colors[10, 20, 2] = 0.5                           # a colour alone counts too...
+    assert changed_region(a, b) == Rect(4, 3, 21, 11)
+    b.colors[15, 25, 0] = 0.5                           # ...but not under alpha 0 in both
+    assert changed_region(a, b) == Rect(4, 3, 21, 11)
+    b.alpha[16, 26] = 0.1                               # seen where either alpha is above 0
+    assert changed_region(a, b) == Rect(4, 3, 27, 17)
+    assert changed_region(a, Matte(a.alpha.copy(), a.colors.copy())).empty
     assert changed_region(None, a) == Rect(0, 0, 30, 20)
+    assert changed_region(Matte(a.alpha, None), a) == Rect(0, 0, 30, 20)
+
+
+def test_a_restored_matte_is_compared_as_shown_with_the_edge_adjustments(doc):
+    """Undo/redo recompose only where the picture changes: with a feather, a one-pixel
+    change of the engine's alpha shows around it, and the region says so."""
+    from matteditor.edges import EdgeAdjustments
+
+    doc.replace_trimap(np.full((20, 30), UNKNOWN, np.uint8))
+    first = doc.trimap.copy()
+    alpha = np.full((20, 30), 0.5, np.float32)
+    assert doc.set_result(alpha, doc.revision)
+    stroke(doc, [(25, 15)], FOREGROUND, radius=1)
+    other = alpha.copy()
+    other[10, 10] = 0.9
+    assert doc.set_result(other, doc.revision)
+    seen = []
+    doc.subscribe(seen.append)
+    doc.set_adjustments(EdgeAdjustments(feather=2.0))
+    doc.replace_trimap(first)                    # the first trimap again: its matte is kept
+    seen.clear()
+    assert doc.restore_result()
+    (change,) = [c for c in seen if c.kind is ChangeKind.ALPHA]
+    assert change.rect.contains(Rect(7, 7, 14, 14))      # the blur spread the change

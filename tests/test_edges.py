@@ -220,6 +220,17 @@ def test_edge_band_covers_every_partial_pixel_of_a_soft_matte():
     assert not band[30, 30] and not band[0, 0]
 
 
+@pytest.mark.parametrize("width", [1.0, 2.5, 8.0, 12.7, 16.0, 20.0])
+def test_edge_band_is_every_pixel_within_width_of_the_edge_euclidean(width):
+    """The disk dilation used up to 16 px gives the exact distance transform's pixels."""
+    rng = np.random.default_rng(1)
+    alpha = (rng.random((120, 140)) > 0.995).astype(np.float32) * 0.3    # specks
+    alpha[50:70, 60:90] = 1.0                                             # a hard edge
+    seeds = edge_band(alpha, 0.5)           # under 1 px: the edge pixels themselves
+    dist = cv2.distanceTransform((~seeds).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    np.testing.assert_array_equal(edge_band(alpha, width), dist <= width)
+
+
 def test_decontaminate_blends_photo_and_foreground_colours_by_amount():
     image = np.full((2, 3, 3), 0.2, np.float32)
     foreground = np.full((2, 3, 3), 0.6, np.float32)

@@ -2,9 +2,14 @@
 
 The canvas draws from the level nearest its zoom (level k is 2**-k of full
 size), so a 12-megapixel photo shown to fit the window costs a ~1 MP draw,
-not a 12 MP resample on every paint.  Changed regions are written into the
-full-resolution image and the matching block of each level is re-reduced
-with cv2.INTER_AREA; nothing else is touched.
+not a 12 MP resample on every paint.  Level k is level k-1 halved: each 2x2
+block averaged (cv2.INTER_AREA), an odd last row or column repeated first, so a
+block depends on four pixels of the level above and nothing else.  Changed
+regions are written into the full-resolution image and the blocks above them
+re-reduced, level by level; nothing else is touched, and the result equals a
+buffer built from the whole picture.  Pixels are handled as the images' own 4-byte
+BGRA memory (:func:`.qimage.bgra_view`): OpenCV converts and reduces contiguous
+4-channel rows ~20x faster than a 3-of-4-bytes strided view.
 """
 
 from __future__ import annotations
@@ -14,9 +19,18 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from ..geometry import Rect
-from .qimage import rgb_image
+from .qimage import bgra_view, rgb_image
 
 MIN_LEVEL_SIDE = 256
+
+
+def _halve(src: np.ndarray) -> np.ndarray:
+    """4-channel ``src`` reduced to half size (rounded up): 2x2 block means, an odd
+    last row or column repeated to make whole blocks."""
+    h, w = src.shape[:2]
+    if h % 2 or w % 2:
+        src = cv2.copyMakeBorder(src, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)
+    return cv2.resize(src, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
 
 
 class DisplayBuffer:
@@ -26,12 +40,12 @@ class DisplayBuffer:
         self.width = width
         self.height = height
         self.levels: list[QImage] = []
-        self._views: list[np.ndarray] = []
+        self._raw: list[np.ndarray] = []    # each level's memory, H x W x 4 (B, G, R, 255)
         w, h = width, height
         while True:
-            image, view = rgb_image(h, w, fill=False)
+            image, _ = rgb_image(h, w, fill=False)
             self.levels.append(image)
-            self._views.append(view)
+            self._raw.append(bgra_view(image))
             if max(w, h) <= MIN_LEVEL_SIDE:
                 break
             w, h = (w + 1) // 2, (h + 1) // 2
@@ -42,10 +56,7 @@ class DisplayBuffer:
         QImage, unlike QPixmap, may be used from any thread)."""
         h, w = rgb.shape[:2]
         buf = cls(w, h)
-        buf._views[0][...] = rgb
-        for k in range(1, len(buf.levels)):
-            prev, dst = buf._views[k - 1], buf._views[k]
-            dst[...] = cv2.resize(prev, (dst.shape[1], dst.shape[0]), interpolation=cv2.INTER_AREA)
+        buf.write(buf.bounds, rgb)
         return buf
 
     @property
@@ -58,22 +69,18 @@ class DisplayBuffer:
         rect = rect.intersect(self.bounds)
         if rect.empty:
             return rect
-        self._views[0][rect.slices] = rgb
+        cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGRA, dst=self._raw[0][rect.slices])
         changed = rect
+        x0, y0, x1, y1 = rect.x0, rect.y0, rect.x1, rect.y1   # in the level above's pixels
         for k in range(1, len(self.levels)):
+            above, dst = self._raw[k - 1], self._raw[k]
+            # the blocks of level k that cover the region, and their pixels above
+            x0, y0 = x0 // 2, y0 // 2
+            x1, y1 = min(dst.shape[1], -(-x1 // 2)), min(dst.shape[0], -(-y1 // 2))
+            dst[y0:y1, x0:x1] = _halve(above[2 * y0:2 * y1, 2 * x0:2 * x1])
             f = 1 << k
-            # Align to whole blocks of the level, then reduce from full size.
-            x0, y0 = (rect.x0 // f) * f, (rect.y0 // f) * f
-            x1 = min(self.width, -(-rect.x1 // f) * f)
-            y1 = min(self.height, -(-rect.y1 // f) * f)
-            dst = self._views[k]
-            dx0, dy0 = x0 // f, y0 // f
-            dx1 = min(dst.shape[1], -(-x1 // f))
-            dy1 = min(dst.shape[0], -(-y1 // f))
-            src = self._views[0][y0:y1, x0:x1]
-            dst[dy0:dy1, dx0:dx1] = cv2.resize(src, (dx1 - dx0, dy1 - dy0),
-                                               interpolation=cv2.INTER_AREA)
-            changed = changed.union(Rect(x0, y0, x1, y1))
+            changed = changed.union(Rect(x0 * f, y0 * f, min(self.width, x1 * f),
+                                         min(self.height, y1 * f)))
         return changed
 
     def level_for(self, scale: float) -> int:
@@ -83,6 +90,6 @@ class DisplayBuffer:
             k += 1
         return k
 
-    def pixels(self) -> np.ndarray:
-        """Copy of the full-resolution view, uint8 H x W x 3."""
-        return self._views[0].copy()
+    def pixels(self, level: int = 0) -> np.ndarray:
+        """Copy of the view at ``level`` (0: full resolution), uint8 H x W x 3."""
+        return cv2.cvtColor(self._raw[level], cv2.COLOR_BGRA2RGB)

@@ -22,6 +22,12 @@ def rgb_image(height: int, width: int, fill: bool = True) -> tuple[QImage, np.nd
     return image, qimage2ndarray.rgb_view(image)
 
 
+def bgra_view(image: QImage) -> np.ndarray:
+    """A writable H x W x 4 uint8 view of a 32-bit QImage's memory, in its byte order
+    (B, G, R, A; for RGB32 the fourth byte must stay 255)."""
+    return qimage2ndarray.byte_view(image)
+
+
 def rgb8_to_qimage(rgb: np.ndarray) -> QImage:
     """QImage (RGB32, own copy) of uint8 H x W x 3."""
     return qimage2ndarray.array2qimage(np.ascontiguousarray(rgb))

@@ -1,10 +1,12 @@
 """Keeps the on-screen view in step with the document and the view settings.
 
-Small edits (a stroke) are recomposed at once on the UI thread, for their
-rectangle only.  Whole-view recompositions (a new alpha, another view) of
-large photos run on a compose thread and the finished buffer is swapped in;
-rectangles painted meanwhile are recomposed onto it, so nothing is lost.
-Small photos are composed synchronously (simpler, and instant anyway).
+Small edits (a stroke; a matte restored by undo or redo, which differs from the one
+shown only around the edit) are recomposed at once on the UI thread, for their
+rectangle only: up to :data:`SYNC_PIXELS` pixels, a few tens of milliseconds.
+Whole-view recompositions (a new alpha, another view) of large photos run on a
+compose thread and the finished buffer is swapped in; rectangles painted meanwhile
+are recomposed onto it, so nothing is lost.  Small photos are composed synchronously
+(simpler, and instant anyway).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from ..views import Compositor, ViewMode, ViewSettings, original_view
 log = logging.getLogger(__name__)
 
 ASYNC_PIXELS = 2_000_000  # compose larger views off the UI thread
+#: a changed rectangle up to this many pixels is recomposed on the UI thread at once
+#: (uint8 blends: ~15 ms per megapixel here, benchmarks/undo_reopen.py)
+SYNC_PIXELS = 2_000_000
 
 
 class ViewRenderer(QObject):
@@ -96,7 +101,7 @@ class ViewRenderer(QObject):
     def refresh(self, rect: Rect | None = None) -> None:
         """Recompose ``rect`` (or everything) and tell the canvas."""
         shown = self.shown
-        regional = rect is not None and shown.mode.regional
+        regional = rect is not None
         if regional and self._running:
             self._painted = rect.union(self._painted)
         if regional or self._executor is None:
@@ -143,7 +148,7 @@ class ViewRenderer(QObject):
             return
         if buffer is not None and settings == self.shown:
             self.buffer = buffer
-            if self._painted is not None and settings.mode.regional:
+            if self._painted is not None:
                 done, pixels = self.compositor.render(settings, self._painted)
                 buffer.write(done, pixels)
             self._painted = None
@@ -153,13 +158,15 @@ class ViewRenderer(QObject):
 
     def _on_change(self, change: Change) -> None:
         if change.kind is ChangeKind.TRIMAP and change.rect is not None:
-            if self.shown.mode.regional:
+            if self.shown.mode.shows_trimap:
                 self.refresh(change.rect)
         elif change.kind is ChangeKind.ALPHA:
             # A restored matte differs only around the edit (Document.restore_result):
-            # small regions are recomposed at once, larger ones on the compose thread.
+            # that region is recomposed at once if it is not too large, else the whole
+            # view on the compose thread.
             rect = change.rect
             if rect is not None and rect.empty:
                 return
-            small = rect is not None and rect.area <= self.document.bounds.area // 16
+            whole = rect is None or rect.area >= self.document.bounds.area
+            small = not whole and rect.area <= SYNC_PIXELS
             self.refresh(rect if small else None)
