@@ -54,9 +54,8 @@ RIM = 0.05
 # Below this a Gaussian blur is one cheap OpenCV call; above it three box
 # filters (constant cost per pixel) stand in for it.
 _EXACT_GAUSS_SIGMA = 8.0
-# Up to this width (px) the edge band is a dilation by a disk, beyond it a distance
-# transform (a disk's cost grows with its area, the transform's does not).
-_BAND_DISK_MAX = 16.0
+_BAND_DISK_MAX = 16.0    # px; a wider edge band by a distance transform (a disk's cost grows)
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
 class AdjustmentError(MatteError, ValueError):
@@ -364,22 +363,16 @@ def edge_band(alpha: np.ndarray, width: float) -> np.ndarray:
         raise AdjustmentError(f"edge band width must be >= 0 px, not {width}")
     eps = np.float32(1.0 / 255.0)
     seeds = (a > eps) & (a < 1.0 - eps)
-    inside = a >= CORE
-    across = inside[:, 1:] != inside[:, :-1]   # both pixels of each step count
-    seeds[:, 1:] |= across
-    seeds[:, :-1] |= across
-    down = inside[1:, :] != inside[:-1, :]
-    seeds[1:, :] |= down
-    seeds[:-1, :] |= down
+    # both pixels of a step across 0.5 count (a 4-neighbour on the other side; none at borders)
+    inside = (a >= CORE).view(np.uint8)
+    seeds |= cv2.morphologyEx(inside, cv2.MORPH_GRADIENT, _CROSS).view(bool)
     if width < 1.0 or not seeds.any():
         return seeds
-    if width <= _BAND_DISK_MAX:
-        # dilation by the disk of pixel offsets within ``width``: the same pixels as an
-        # exact distance transform's <= width, ~5x faster at the edge view's 8 px
+    if width <= _BAND_DISK_MAX:   # a disk's dilation: the distance transform's pixels, 5x faster
         r = int(width)
         dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
-        disk = (dx * dx + dy * dy <= width * width).astype(np.uint8)
-        return cv2.dilate(seeds.view(np.uint8), disk).view(bool)
+        return cv2.dilate(seeds.view(np.uint8), (dx * dx + dy * dy <= width * width)
+                          .astype(np.uint8)).view(bool)
     dist = cv2.distanceTransform((~seeds).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     return dist <= width
 
