@@ -32,7 +32,7 @@ from ...trimap import FOREGROUND, UNKNOWN, check_trimap
 from .flows import TilePixels
 from .settings import InfoFlowSettings
 from .system import build_tile_system, solve_tile
-from .trimming import edge_trim, patch_statistics, patch_trim, transparency_score
+from .trimming import edge_trim, looks_see_through, patch_statistics, patch_trim
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +167,8 @@ class InfoFlowSession:
             raise TrimapError("the trimap has no foreground or background pixels; "
                               "paint at least one of each")
         unknown = trimap == UNKNOWN
-        score = transparency_score(self._image, trimap, s.search_margin)
-        use_ku = s.ku_weight > 0 and not (s.transparency_test
-                                          and score < s.transparency_threshold)
+        score, see_through = looks_see_through(self._image, trimap, s)
+        use_ku = s.ku_weight > 0 and not (s.transparency_test and see_through)
         soft = self._trim(trimap)
         tiles = (unknown_tiles(trimap, s.radius, s.search_margin) if self.tiled
                  else ([Rect(0, 0, w, h)] if unknown.any() else []))
