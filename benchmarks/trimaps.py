@@ -2,7 +2,12 @@
 
     nice -n 5 .venv/bin/python benchmarks/trimaps.py                       # crops, every family
     .venv/bin/python benchmarks/trimaps.py --set full --limit 4 --families given,wide25
+    .venv/bin/python benchmarks/trimaps.py --set full --names a80134c72d --families wide25
     .venv/bin/python benchmarks/trimaps.py --engines auto,fast-cf --limit 40 --markdown t.md
+    .venv/bin/python benchmarks/trimaps.py --engines auto,auto-unnarrowed --families given,wide25
+
+``--engines`` takes registry names and ``auto-unnarrowed``: the default engine with its
+band narrowing off (``matteditor.solvers.narrowing``), to show what narrowing changes.
 
 Composition-1k's trimaps are tight: a thin unknown band drawn around the true
 transition.  A person paints wider and rougher ones.  Every family below is derived
@@ -46,7 +51,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from quality import REFERENCE, Case, engine_estimator, read_cases, reference_estimator  # noqa: E402
 
 FAMILIES = ("given", "wide10", "wide25", "wide50", "brush30", "brush60", "quick", "scribbles")
-DEFAULT_ENGINES = "auto,information-flow,fast-cf"
+DEFAULT_ENGINES = "auto,auto-unnarrowed,information-flow,fast-cf"
+#: the default engine without its band narrowing (before / after)
+UNNARROWED = "auto-unnarrowed"
+#: the results' key of the narrowing step's own (share of the band labelled, seconds)
+NARROWING = "narrowing"
 
 
 def _disk(radius: int) -> np.ndarray:
@@ -112,14 +121,27 @@ def family_trimap(family: str, image: np.ndarray, trimap: np.ndarray,
     raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
 
 
+def unnarrowed_estimator(device: str | None):
+    """``auto`` with its band narrowing switched off."""
+    from matteditor.engines import create_engine
+    from matteditor.solvers.narrowing import NarrowingSettings
+
+    engine = create_engine("auto", device)
+    engine.narrowing = NarrowingSettings(enabled=False)
+    return lambda image, trimap: engine.estimate(image, trimap)
+
+
 def usable(trimap: np.ndarray) -> bool:
     """A trimap the engines can solve: some unknown, some foreground, some background."""
     return all((trimap == v).any() for v in (0, 128, 255))
 
 
 def run(cases: list[Case], families: list[str], estimators: dict, log) -> dict:
-    """SAD per (family, engine, case); None where the family's trimap is unusable or the
-    engine refused it (counted and said, never hidden)."""
+    """(SAD, seconds) per (family, engine, case), absent where the family's trimap is
+    unusable or the engine refused it (counted and said, never hidden); with ``auto`` among
+    the engines also (share of the band labelled, seconds) of its narrowing step per
+    (family, NARROWING, case)."""
+    from matteditor.engines.policy import narrowed_trimap
     from matteditor.errors import MatteError
     from matteditor.metrics import sad
     from matteditor.trimap import clamp_to_trimap
@@ -136,6 +158,11 @@ def run(cases: list[Case], families: list[str], estimators: dict, log) -> dict:
             if not usable(t):
                 log(f"{case.name} {family}: trimap lacks a label, skipped")
                 continue
+            if "auto" in estimators:
+                t0 = time.perf_counter()
+                narrowed = narrowed_trimap(image, t)
+                results[(family, NARROWING, case.name)] = (
+                    float((narrowed[t == 128] != 128).mean()), time.perf_counter() - t0)
             for label, estimate in estimators.items():
                 t0 = time.perf_counter()
                 try:
@@ -182,10 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "eval-dev")
     ap.add_argument("--set", default="crop", choices=("crop", "full"))
     ap.add_argument("--limit", type=int, default=None, help="cases (index order)")
+    ap.add_argument("--names", default=None, help="only these cases (comma-separated)")
     ap.add_argument("--families", default=",".join(FAMILIES))
     ap.add_argument("--engines", default=DEFAULT_ENGINES)
     ap.add_argument("--device", default=None)
     ap.add_argument("--halves", action="store_true", help="also each half, split by photo")
+    ap.add_argument("--per-case", action="store_true", help="also each case's SAD and seconds")
     ap.add_argument("--markdown", type=Path, help="also write the tables here")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
@@ -196,10 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     for f in families:
         if f not in FAMILIES:
             ap.error(f"unknown family {f!r}; known: {', '.join(FAMILIES)}")
-    cases = read_cases(args.data, args.set, args.limit)
+    cases = read_cases(args.data, args.set, args.limit,
+                       args.names.split(",") if args.names else None)
     estimators = {REFERENCE: reference_estimator()}
     for name in args.engines.split(","):
-        if name:
+        if name == UNNARROWED:
+            estimators[name] = unnarrowed_estimator(args.device)
+        elif name:
             estimators[name] = engine_estimator(name, args.device)
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr,
                                                                    flush=True))
@@ -215,7 +247,26 @@ def main(argv: list[str] | None = None) -> int:
             lines += [""] + table(results, part, families, labels, title)
     seconds = {lb: sum(v[1] for k, v in results.items() if k[1] == lb) for lb in labels}
     lines += ["", "seconds in all: " + ", ".join(f"{lb} {s:.1f}" for lb, s in seconds.items()),
-              f"wall: {time.perf_counter() - t0:.0f} s"]
+              f"wall: {time.perf_counter() - t0:.0f} s", "", "mean seconds per trimap:"]
+    for family in families:
+        cells = [f"{lb} {np.mean(v):.2f}" for lb in labels
+                 if (v := [r[1] for k, r in results.items() if k[:2] == (family, lb)])]
+        lines.append(f"- {family}: " + ", ".join(cells))
+    if args.per_case:
+        lines += ["", "per case (SAD, seconds):"]
+        for family in families:
+            for case in cases:
+                cells = [f"{lb} {results[(family, lb, case.name)][0]:.1f} "
+                         f"{results[(family, lb, case.name)][1]:.1f} s"
+                         for lb in labels if (family, lb, case.name) in results]
+                if cells:
+                    lines.append(f"- {case.name} {family}: " + ", ".join(cells))
+    if "auto" in labels:
+        step = {f: [v for k, v in results.items() if k[:2] == (f, NARROWING)] for f in families}
+        lines += ["", "auto's narrowing step per trimap (mean share of the band labelled, mean "
+                  "seconds): " + ", ".join(f"{f} {np.mean([v[0] for v in vals]):.0%} "
+                                           f"{np.mean([v[1] for v in vals]):.2f} s"
+                                           for f, vals in step.items() if vals)]
     print("\n".join(lines))
     if args.markdown:
         args.markdown.write_text("\n".join(lines) + "\n")

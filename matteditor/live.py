@@ -224,11 +224,11 @@ class LiveMatte:
         image, trimap = self._image, request.trimap
         if request.preview and PreviewSolver.worthwhile(image, self.preview_side):
             # the preview is solved by the engine that will answer (auto's choice for this
-            # trimap at full size: on the reduced photo it might choose another); an engine
-            # whose reduced answer would mislead (a network) is previewed by the fast
-            # classical engine, and gives the final answer itself
-            name = (solving_engine(engine, image, trimap) if engine.capabilities.preview
-                    else fallback_engine_name())
+            # trimap at full size, before narrowing its band: on the reduced photo it might
+            # choose another); an engine whose reduced answer would mislead (a network) is
+            # previewed by the fast classical engine, and gives the final answer itself
+            name = (solving_engine(engine, image, trimap, preview=True)
+                    if engine.capabilities.preview else fallback_engine_name())
             alpha = self._run_preview(request, name, scaled(progress, 0.0, _PREVIEW_END),
                                       cancel)
             if alpha is not None:

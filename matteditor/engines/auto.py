@@ -1,14 +1,17 @@
 """The default engine: for each trimap, the engine measured best for it.
 
-:class:`AutoEngine` is a session like any other; it asks
-:func:`matteditor.engines.policy.choose_engine` which engine serves the trimap it is
-given (information-flow for bands up to the size measured, the fallback for
+:class:`AutoEngine` is a session like any other.  It first narrows a wide band
+(:func:`matteditor.engines.policy.narrowed_trimap`: the band's pure pixels labelled
+from this photo's own known regions, :mod:`matteditor.solvers.narrowing`), asks
+:func:`matteditor.engines.policy.choose_engine` which engine serves that trimap
+(information-flow for bands up to the size measured, the fallback for
 larger bands and scribbles) and keeps one session of each engine it used, so a
 stroke that keeps the choice is answered incrementally (locally first, then
 exactly) by the same session, and one that changes it starts that engine's
 session afresh.  It is an engine rather than a rule in each caller so that the
 command line, the batch cluster, the editor and project files all say "auto"
-and get the same choice.
+and get the same choice.  Its answers are for the caller's trimap: the known
+pixels the caller gave stay exact, and a pixel the narrowing labelled is 0 or 1.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import Rect
+from ..solvers.narrowing import NarrowingSettings
 from .base import Capabilities, CancelToken, Engine, EngineOptions, Prediction, ProgressFn
-from .policy import choose_engine, fallback_engine_name
+from .policy import choose_engine, fallback_engine_name, narrowed_trimap
 from .registry import create_engine, engine_class
 
 
@@ -26,7 +30,8 @@ class AutoEngine(Engine):
     label = "Automatic"
     description = ("Picks per trimap: information-flow matting for unknown bands up to "
                    "1.25 M pixels (measured best on eval-dev), fast closed-form for larger "
-                   "bands and for scribbles (a few strokes, the rest unknown)")
+                   "bands and for scribbles (a few strokes, the rest unknown); a wide band's "
+                   "pure pixels are labelled from the photo's known regions first")
     capabilities = Capabilities(local_first=True, preview=True)
 
     #: ``device=None`` means each engine's own default device (see :meth:`session`)
@@ -38,19 +43,41 @@ class AutoEngine(Engine):
         self.requested_device = device    # None: each engine on its own default
         self._sessions: dict[str, Engine] = {}
         self._last: str | None = None      # the engine of the last answer
-        self._asked: tuple[np.ndarray, str] | None = None    # the last engine_for's answer
+        self._asked: tuple[np.ndarray, np.ndarray, str] | None = None   # the last plan
+        self._solved: np.ndarray | None = None   # the trimap the last answer's engine solved
+        #: how a wide band is narrowed (None: the policy's :data:`~.policy.NARROWING`);
+        #: ``NarrowingSettings(enabled=False)`` solves every trimap as given (the
+        #: benchmarks' before/after)
+        self.narrowing: NarrowingSettings | None = None
 
     @classmethod
     def devices(cls) -> tuple[str, ...]:
         return engine_class(fallback_engine_name()).devices()
 
-    def engine_for(self, trimap: np.ndarray) -> str:
-        """:func:`~matteditor.engines.choose_engine`'s choice, remembered for the same
-        trimap array until the next ``predict`` (the pipeline asks before its preview,
-        and ``predict`` again: on 12 MP the rule's erosion takes ~15 ms)."""
+    def plan(self, trimap: np.ndarray) -> tuple[np.ndarray, str]:
+        """The trimap the chosen engine solves (:func:`~matteditor.engines.policy.narrowed_trimap`:
+        ``trimap`` itself unless its band is narrowed) and that engine
+        (:func:`~matteditor.engines.choose_engine` on it), remembered for the same trimap
+        array until the next ``predict`` (the pipeline asks before its preview, and
+        ``predict`` again: on 12 MP the rule's erosion takes ~15 ms)."""
         if self._asked is None or self._asked[0] is not trimap:
-            self._asked = (trimap, choose_engine(self._require_image(), trimap))
-        return self._asked[1]
+            image = self._require_image()
+            solved = narrowed_trimap(image, trimap, self.narrowing)
+            self._asked = (trimap, solved, choose_engine(image, solved))
+        return self._asked[1], self._asked[2]
+
+    def engine_for(self, trimap: np.ndarray) -> str:
+        """The engine that answers ``trimap`` (see :meth:`plan`)."""
+        return self.plan(trimap)[1]
+
+    def preview_engine_for(self, trimap: np.ndarray) -> str:
+        """The engine that previews ``trimap``: the policy's choice for it as given.
+        Narrowing a band takes 0.3-1.2 s at full size, more than the reduced preview solve
+        itself, so the preview does not wait for it (the two choices differ only when the
+        narrowing takes a band across the policy's size limit)."""
+        if self._asked is not None and self._asked[0] is trimap:
+            return self._asked[2]
+        return choose_engine(self._require_image(), trimap)
 
     def session(self, name: str) -> Engine:
         """The session of engine ``name`` on this photo (made on first use): on the
@@ -70,26 +97,32 @@ class AutoEngine(Engine):
         self._sessions.clear()
         self._last = None
         self._asked = None
+        self._solved = None
 
     def _reset(self) -> None:
         for engine in self._sessions.values():
             engine.reset()
         self._last = None
+        self._solved = None
 
     def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
                  cancel: CancelToken) -> Prediction:
-        name = self.engine_for(trimap)
+        solved, name = self.plan(trimap)
         self._asked = None
         engine = self.session(name)
-        if name != self._last:
+        if name != self._last or self._solved is None:
             changed = None      # that session's last answer was for an older trimap
-        prediction = engine.predict(trimap, changed, progress=progress, cancel=cancel)
-        self._last = name
+        elif changed is not None:
+            # the narrowing may relabel pixels far from the caller's change: the engine is
+            # told where the trimap it solves changed
+            changed = changed.union(Rect.of_diff(self._solved, solved))
+        prediction = engine.predict(solved, changed, progress=progress, cancel=cancel)
+        self._last, self._solved = name, solved
         return prediction       # names the engine that answered
 
     def _refine(self, progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
         engine = self._sessions[self._last]
         alpha = engine.refine(progress=progress, cancel=cancel)
         if alpha is None:       # already exact (cannot happen after a local answer)
-            alpha = engine.predict(self._trimap, progress=progress, cancel=cancel).alpha
+            alpha = engine.predict(self._solved, progress=progress, cancel=cancel).alpha
         return alpha

@@ -113,13 +113,15 @@ def available_bytes() -> int | None:
     return min(found) if found else None
 
 
-def solving_engine(engine: Engine, image: np.ndarray, trimap: np.ndarray) -> str:
+def solving_engine(engine: Engine, image: np.ndarray, trimap: np.ndarray,
+                   preview: bool = False) -> str:
     """The engine that will solve ``trimap`` on ``image`` (auto names its choice; it is
-    given the photo, which the solve that follows then keeps)."""
+    given the photo, which the solve that follows then keeps), or with ``preview`` the
+    one that previews it (auto's choice without narrowing the band first)."""
     if isinstance(engine, AutoEngine):
         if engine.image is not image:
             engine.set_image(image)
-        return engine.engine_for(trimap)
+        return engine.preview_engine_for(trimap) if preview else engine.engine_for(trimap)
     return engine.name
 
 
