@@ -6,8 +6,9 @@
     .venv/bin/python benchmarks/trimaps.py --engines auto,fast-cf --limit 40 --markdown t.md
     .venv/bin/python benchmarks/trimaps.py --engines auto,auto-unnarrowed --families given,wide25
 
-``--engines`` takes registry names and ``auto-unnarrowed``: the default engine with its
-band narrowing off (``matteditor.solvers.narrowing``), to show what narrowing changes.
+``--engines`` takes registry names, ``auto-unnarrowed``: the default engine with its
+band narrowing off (``matteditor.solvers.narrowing``), to show what narrowing changes, and
+``auto-relabel``: the default engine with solve-then-relabel on (``relabel_alpha=0.15``).
 
 Composition-1k's trimaps are tight: a thin unknown band drawn around the true
 transition.  A person paints wider and rougher ones.  Every family below is derived
@@ -54,6 +55,8 @@ FAMILIES = ("given", "wide10", "wide25", "wide50", "brush30", "brush60", "quick"
 DEFAULT_ENGINES = "auto,auto-unnarrowed,information-flow,fast-cf"
 #: the default engine without its band narrowing (before / after)
 UNNARROWED = "auto-unnarrowed"
+#: ... and with its second solve on (solve, then relabel; off by default)
+RELABELLED = "auto-relabel"
 #: the results' key of the narrowing step's own (share of the band labelled, seconds)
 NARROWING = "narrowing"
 
@@ -121,13 +124,13 @@ def family_trimap(family: str, image: np.ndarray, trimap: np.ndarray,
     raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
 
 
-def unnarrowed_estimator(device: str | None):
-    """``auto`` with its band narrowing switched off."""
+def narrowing_estimator(device: str | None, **settings):
+    """``auto`` with these band-narrowing settings (``enabled=False``: none)."""
     from matteditor.engines import create_engine
     from matteditor.solvers.narrowing import NarrowingSettings
 
     engine = create_engine("auto", device)
-    engine.narrowing = NarrowingSettings(enabled=False)
+    engine.narrowing = NarrowingSettings(**settings)
     return lambda image, trimap: engine.estimate(image, trimap)
 
 
@@ -230,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     estimators = {REFERENCE: reference_estimator()}
     for name in args.engines.split(","):
         if name == UNNARROWED:
-            estimators[name] = unnarrowed_estimator(args.device)
+            estimators[name] = narrowing_estimator(args.device, enabled=False)
+        elif name == RELABELLED:
+            estimators[name] = narrowing_estimator(args.device, relabel_alpha=0.15)
         elif name:
             estimators[name] = engine_estimator(name, args.device)
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr,

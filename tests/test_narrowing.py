@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matteditor import engines
 from matteditor.engines import EngineOptions, create_engine, policy
 from matteditor.errors import EngineError
 from matteditor.geometry import Rect
-from matteditor.solvers.narrowing import NarrowingSettings, band_is_wide, narrow_band
+from matteditor.solvers.narrowing import (NarrowingSettings, band_is_wide, narrow_band,
+                                         relabel_solved)
 
 RED = np.array([0.85, 0.15, 0.1], np.float32)
 BLUE = np.array([0.1, 0.25, 0.8], np.float32)
@@ -198,3 +198,89 @@ def test_the_preview_does_not_wait_for_the_narrowing(monkeypatch):
     assert calls == []
     assert solving_engine(engine, image, trimap) == "information-flow"
     assert calls == [1]
+
+
+#: solve, then relabel, switched on (off by default for its cost)
+RELABEL = NarrowingSettings(relabel_alpha=0.15)
+
+
+def _noisy_edge(seed: int = 3):
+    """A vertical edge whose photo is noisy enough that the narrowing's strict colour test
+    leaves pure pixels unknown next to the transition (what solve-then-relabel is for)."""
+    image, alpha = edge_image(120, 240, [(120, 240)])
+    rng = np.random.default_rng(seed)
+    image = np.clip(image + rng.normal(0, 0.04, image.shape), 0, 1).astype(np.float32)
+    return image, alpha, band_trimap(alpha, 40)
+
+
+def test_solve_then_relabel_labels_pure_pixels_the_solve_and_the_colour_agree_on():
+    image, alpha, trimap = _noisy_edge()
+    narrowed = narrow_band(image, trimap)
+    assert (narrowed != trimap).any()
+    solved = create_engine("information-flow").estimate(image, narrowed)
+    assert relabel_solved(image, trimap, narrowed, solved) is None     # off by default
+    again = relabel_solved(image, trimap, narrowed, solved, RELABEL)
+    assert again is not None
+    known = narrowed != 128
+    np.testing.assert_array_equal(again[known], narrowed[known])     # kept as narrowed
+    relabelled = (narrowed == 128) & (again != 128)
+    assert relabelled.sum() >= 0.05 * (narrowed == 128).sum()
+    # pure pixels only, each on its own side, and the transition stays unknown
+    assert np.all(np.abs(again[relabelled] / 255.0 - alpha[relabelled]) < 0.02)
+    assert np.all(again[(trimap == 128) & (alpha > 0.02) & (alpha < 0.98)] == 128)
+    # nothing narrowed (a tight band), or switched off: no second solve
+    tight = band_trimap(alpha, 3)
+    assert relabel_solved(image, tight, tight, solved, RELABEL) is None
+
+
+def test_relabel_needs_the_colour_to_agree_with_the_solve():
+    """A solve that calls the whole band background (wrongly on its right half) relabels
+    only the pixels whose colour is the background's."""
+    image, alpha, trimap = _noisy_edge()
+    narrowed = narrow_band(image, trimap)
+    wrong = np.where(narrowed == 255, 1.0, 0.0).astype(np.float32)
+    again = relabel_solved(image, trimap, narrowed, wrong, RELABEL)
+    assert again is not None
+    relabelled = (narrowed == 128) & (again != 128)
+    assert relabelled.any()
+    assert np.all(again[relabelled] == 0)
+    assert np.all(alpha[relabelled] < 0.02)     # no red pixel became background
+    with pytest.raises(ValueError):
+        relabel_solved(image, trimap, narrowed, wrong[:, :10], RELABEL)
+    with pytest.raises(ValueError):
+        NarrowingSettings(relabel_alpha=0.5)
+
+
+def test_auto_solves_the_relabelled_trimap_and_a_stroke_is_still_answered_locally():
+    image, alpha, trimap = _noisy_edge()
+    narrowed = policy.narrowed_trimap(image, trimap)
+    first = create_engine("auto").estimate(image, trimap)   # by default: no second solve
+    np.testing.assert_allclose(
+        first, create_engine("information-flow").estimate(image, narrowed), atol=1e-4)
+    again = relabel_solved(image, trimap, narrowed, first, RELABEL)
+    assert again is not None
+    auto = create_engine("auto")
+    auto.narrowing = RELABEL
+    answer = auto.estimate(image, trimap)
+    np.testing.assert_array_equal(answer[again == 0], 0.0)
+    np.testing.assert_array_equal(answer[again == 255], 1.0)
+    np.testing.assert_array_equal(answer[trimap == 0], 0.0)
+    np.testing.assert_array_equal(answer[trimap == 255], 1.0)
+    second = create_engine("information-flow").estimate(image, again)
+    np.testing.assert_allclose(answer, second, atol=1e-4)
+    band = trimap == 128
+    assert np.abs(answer - alpha)[band].sum() < np.abs(first - alpha)[band].sum()
+
+    # a stroke: the local answer is the first solve's, refined it is the full answer
+    stroke = trimap.copy()
+    stroke[50:60, 100:112] = 0
+    local = create_engine("auto", options=EngineOptions(local_margin=16))
+    local.narrowing = RELABEL
+    local.set_image(image)
+    local.predict(trimap)
+    quick = local.predict(stroke, Rect.of_diff(trimap, stroke))
+    assert not quick.exact
+    whole = create_engine("auto")
+    whole.narrowing = RELABEL
+    full = whole.estimate(image, stroke)
+    np.testing.assert_allclose(local.refine(), full, atol=1e-2)

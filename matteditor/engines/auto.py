@@ -8,10 +8,15 @@ from this photo's own known regions, :mod:`matteditor.solvers.narrowing`), asks
 larger bands and scribbles) and keeps one session of each engine it used, so a
 stroke that keeps the choice is answered incrementally (locally first, then
 exactly) by the same session, and one that changes it starts that engine's
-session afresh.  It is an engine rather than a rule in each caller so that the
-command line, the batch cluster, the editor and project files all say "auto"
-and get the same choice.  Its answers are for the caller's trimap: the known
-pixels the caller gave stay exact, and a pixel the narrowing labelled is 0 or 1.
+session afresh.  An exact answer for a narrowed band is solved once more on the
+trimap :func:`~matteditor.solvers.narrowing.relabel_solved` makes of it (the pure pixels
+next to the transition labelled where the solve and the colour agree), in a second set
+of sessions, so the first set's state stays that of the narrowed trimap and a stroke is
+still answered locally first (a local answer is the first solve's).  It is an engine
+rather than a rule in each caller so that the command line, the batch cluster, the
+editor and project files all say "auto" and get the same choice.  Its answers are for
+the caller's trimap: the known pixels the caller gave stay exact, and a pixel the
+narrowing (or the relabelling) labelled is 0 or 1.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import Rect
-from ..solvers.narrowing import NarrowingSettings
+from ..solvers.narrowing import NarrowingSettings, relabel_solved
+from . import policy
 from .base import Capabilities, CancelToken, Engine, EngineOptions, Prediction, ProgressFn
 from .policy import choose_engine, fallback_engine_name, narrowed_trimap
 from .registry import create_engine, engine_class
@@ -45,6 +51,8 @@ class AutoEngine(Engine):
         self._last: str | None = None      # the engine of the last answer
         self._asked: tuple[np.ndarray, np.ndarray, str] | None = None   # the last plan
         self._solved: np.ndarray | None = None   # the trimap the last answer's engine solved
+        #: sessions of the second solve (solve, then relabel), apart from ``_sessions``
+        self._second: dict[str, Engine] = {}
         #: how a wide band is narrowed (None: the policy's :data:`~.policy.NARROWING`);
         #: ``NarrowingSettings(enabled=False)`` solves every trimap as given (the
         #: benchmarks' before/after)
@@ -79,14 +87,15 @@ class AutoEngine(Engine):
             return self._asked[2]
         return choose_engine(self._require_image(), trimap)
 
-    def session(self, name: str) -> Engine:
+    def session(self, name: str, second: bool = False) -> Engine:
         """The session of engine ``name`` on this photo (made on first use): on the
         device this one was made for when one was named (EngineError if that engine
-        cannot use it), else on that engine's own default device."""
-        engine = self._sessions.get(name)
+        cannot use it), else on that engine's own default device.  ``second``: the one
+        that solves the relabelled trimap (see the module's text)."""
+        sessions = self._second if second else self._sessions
+        engine = sessions.get(name)
         if engine is None:
-            engine = self._sessions[name] = create_engine(name, self.requested_device,
-                                                          self.options)
+            engine = sessions[name] = create_engine(name, self.requested_device, self.options)
         if engine.image is not self._image:
             engine.set_image(self._image)
         return engine
@@ -95,15 +104,29 @@ class AutoEngine(Engine):
         # the sessions of the previous photo are forgotten, not moved: one kept for an
         # engine the new photo never asks for would hold the old photo's data
         self._sessions.clear()
+        self._second.clear()
         self._last = None
         self._asked = None
         self._solved = None
 
     def _reset(self) -> None:
-        for engine in self._sessions.values():
+        for engine in (*self._sessions.values(), *self._second.values()):
             engine.reset()
         self._last = None
         self._solved = None
+
+    def _relabelled(self, trimap: np.ndarray, alpha: np.ndarray, progress: ProgressFn,
+                    cancel: CancelToken) -> np.ndarray:
+        """The exact ``alpha`` of ``self._solved`` (the caller's ``trimap`` narrowed), solved
+        again on its relabelled trimap when :func:`relabel_solved` makes one (else
+        ``alpha`` itself)."""
+        image = self._require_image()
+        settings = policy.NARROWING if self.narrowing is None else self.narrowing
+        again = relabel_solved(image, trimap, self._solved, alpha, settings)
+        if again is None:
+            return alpha
+        engine = self.session(choose_engine(image, again), second=True)
+        return engine.predict(again, None, progress=progress, cancel=cancel).alpha
 
     def _predict(self, trimap: np.ndarray, changed: Rect | None, progress: ProgressFn,
                  cancel: CancelToken) -> Prediction:
@@ -118,6 +141,9 @@ class AutoEngine(Engine):
             changed = changed.union(Rect.of_diff(self._solved, solved))
         prediction = engine.predict(solved, changed, progress=progress, cancel=cancel)
         self._last, self._solved = name, solved
+        if prediction.exact:
+            return Prediction(self._relabelled(trimap, prediction.alpha, progress, cancel), True,
+                              prediction.engine)
         return prediction       # names the engine that answered
 
     def _refine(self, progress: ProgressFn, cancel: CancelToken) -> np.ndarray:
@@ -125,4 +151,5 @@ class AutoEngine(Engine):
         alpha = engine.refine(progress=progress, cancel=cancel)
         if alpha is None:       # already exact (cannot happen after a local answer)
             alpha = engine.predict(self._solved, progress=progress, cancel=cancel).alpha
-        return alpha
+        # the caller's trimap of that local answer (kept by Engine.predict)
+        return self._relabelled(self._trimap, alpha, progress, cancel)
