@@ -284,3 +284,14 @@ def test_auto_solves_the_relabelled_trimap_and_a_stroke_is_still_answered_locall
     whole.narrowing = RELABEL
     full = whole.estimate(image, stroke)
     np.testing.assert_allclose(local.refine(), full, atol=1e-2)
+
+
+def test_a_band_the_fallback_solves_is_not_narrowed(monkeypatch):
+    """Narrowing serves information-flow: a band too large for it goes to fast-cf as
+    given (fast-cf gained nothing from a narrowed band, and lost its coarse-to-fine path)."""
+    image, alpha = edge_image(120, 240, [(120, 240)])
+    trimap = band_trimap(alpha, 40)
+    assert (policy.narrowed_trimap(image, trimap) != trimap).any()
+    monkeypatch.setattr(policy, "INFOFLOW_MAX_UNKNOWN", int((trimap == 128).sum()) - 1)
+    assert policy.choose_engine(image, trimap) == "fast-cf"
+    assert policy.narrowed_trimap(image, trimap) is trimap

@@ -94,7 +94,7 @@ class NarrowingSettings:
     #: (0.685 / 0.616) without, 0.64x (0.669 / 0.618) at 0.15 (most are not narrowed).  Off
     #: by default for its cost: the second solve is not incremental (the editor's exact
     #: answer after a stroke on a 2.5 MP photo: 3.8 s without, 7.3 s with) and one
-    #: full-size photo's widened band took 36.9 s against 11.9 s (docs/trimaps.md)
+    #: full-size photo's widened band took 36.9 s against 16.3 s (docs/trimaps.md)
     relabel_alpha: float = 0.0
     #: ... agrees: the nearest sample of the solve's side at least this many times nearer
     #: than the other side's (the ``contrast`` test without ``near``).  At 0.15: 1.25 gives
