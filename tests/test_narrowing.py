@@ -295,3 +295,19 @@ def test_a_band_the_fallback_solves_is_not_narrowed(monkeypatch):
     monkeypatch.setattr(policy, "INFOFLOW_MAX_UNKNOWN", int((trimap == 128).sum()) - 1)
     assert policy.choose_engine(image, trimap) == "fast-cf"
     assert policy.narrowed_trimap(image, trimap) is trimap
+
+
+def test_a_wide_band_that_reads_as_scribbles_until_narrowed_is_narrowed():
+    """A crop's band widened by a rough brush is mostly unknown and beyond the neighbour
+    searches' reach, as scribbles are; its known regions are regions, though, so it is
+    narrowed, and the narrowed band goes to information-flow (asking the scribble rule
+    first sent such bands to fast-cf unnarrowed)."""
+    image, alpha = edge_image(120, 240, [(120, 240)])
+    trimap = band_trimap(alpha, 70)               # 140 of 240 columns unknown
+    assert policy.choose_engine(image, trimap) == "fast-cf"
+    narrowed = policy.narrowed_trimap(image, trimap)
+    assert (narrowed == 128).sum() < 0.5 * (trimap == 128).sum()
+    assert policy.choose_engine(image, narrowed) == "information-flow"
+    auto = create_engine("auto")
+    auto.set_image(image)
+    assert auto.engine_for(trimap) == "information-flow"

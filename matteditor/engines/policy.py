@@ -80,14 +80,20 @@ def narrowed_trimap(image: np.ndarray, trimap: np.ndarray,
     """The trimap ``auto`` solves for ``trimap`` on ``image`` (float32 H x W x 3 in [0, 1]):
     a wide band's pure pixels labelled (:func:`~matteditor.solvers.narrowing.narrow_band`
     with ``settings``, default :data:`NARROWING`), ``trimap`` itself when its band is tight
-    or nothing is sure, and when :func:`choose_engine` gives ``trimap`` to the fallback
-    (a band too large for information-flow, or scribbles): fast-cf gains nothing from it
-    (eval-dev's 35eef13f03 widened by 25 px, 1.40 M unknown pixels, narrowed to 1.29 M:
-    SAD 273.8 against 275.8, but 12.1 s against 5.0, the narrowed band no longer solved
-    coarse to fine).  Only the photo and the trimap decide, never a ground truth."""
+    or nothing is sure, and when the band is too large for information-flow
+    (:data:`INFOFLOW_MAX_UNKNOWN`): the fallback gains nothing from it (eval-dev's
+    35eef13f03 widened by 25 px, 1.40 M unknown pixels, narrowed to 1.29 M: SAD 273.8
+    against 275.8, but 12.1 s against 5.0, the narrowed band no longer solved coarse to
+    fine).  The scribble rule is not asked here: a crop's band widened by 25 px is mostly
+    unknown and beyond the neighbour searches' reach, so it reads as scribbles until it is
+    narrowed (on eval-dev's first 64 crops so widened, asking it sent 22 of 47 to fast-cf
+    unnarrowed: 0.997x closed-form's SAD against 0.92x); true scribbles are left as they
+    are by the narrowing's own gate (known strokes, not regions).  Only the photo and the
+    trimap decide, never a ground truth."""
     if image.shape[:2] != trimap.shape:
         raise EngineError(f"image {image.shape[:2]} and trimap {trimap.shape} differ in size")
-    if choose_engine(image, trimap) != INFOFLOW_ENGINE:
+    if (int(np.count_nonzero(trimap == UNKNOWN)) > INFOFLOW_MAX_UNKNOWN
+            or not _usable(INFOFLOW_ENGINE)):
         return trimap
     return narrow_band(image, trimap, NARROWING if settings is None else settings)
 
