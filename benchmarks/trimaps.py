@@ -8,7 +8,8 @@
 
 ``--engines`` takes registry names, ``auto-unnarrowed``: the default engine with its
 band narrowing off (``matteditor.solvers.narrowing``), to show what narrowing changes, and
-``auto-relabel``: the default engine with solve-then-relabel on (``relabel_alpha=0.15``).
+``auto-norelabel``: the default engine with its second solve off (narrowing only, no
+solve-then-relabel: ``relabel_alpha=0``).
 
 Composition-1k's trimaps are tight: a thin unknown band drawn around the true
 transition.  A person paints wider and rougher ones.  Every family below is derived
@@ -55,8 +56,8 @@ FAMILIES = ("given", "wide10", "wide25", "wide50", "brush30", "brush60", "quick"
 DEFAULT_ENGINES = "auto,auto-unnarrowed,information-flow,fast-cf"
 #: the default engine without its band narrowing (before / after)
 UNNARROWED = "auto-unnarrowed"
-#: ... and with its second solve on (solve, then relabel; off by default)
-RELABELLED = "auto-relabel"
+#: ... and with only its second solve off (narrowing, no solve-then-relabel)
+UNRELABELLED = "auto-norelabel"
 #: the results' key of the narrowing step's own (share of the band labelled, seconds)
 NARROWING = "narrowing"
 
@@ -234,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.engines.split(","):
         if name == UNNARROWED:
             estimators[name] = narrowing_estimator(args.device, enabled=False)
-        elif name == RELABELLED:
-            estimators[name] = narrowing_estimator(args.device, relabel_alpha=0.15)
+        elif name == UNRELABELLED:
+            estimators[name] = narrowing_estimator(args.device, relabel_alpha=0.0)
         elif name:
             estimators[name] = engine_estimator(name, args.device)
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr,

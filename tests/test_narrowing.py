@@ -200,8 +200,9 @@ def test_the_preview_does_not_wait_for_the_narrowing(monkeypatch):
     assert calls == [1]
 
 
-#: solve, then relabel, switched on (off by default for its cost)
+#: solve, then relabel, as by default; and switched off
 RELABEL = NarrowingSettings(relabel_alpha=0.15)
+NO_RELABEL = NarrowingSettings(relabel_alpha=0.0)
 
 
 def _noisy_edge(seed: int = 3):
@@ -218,8 +219,8 @@ def test_solve_then_relabel_labels_pure_pixels_the_solve_and_the_colour_agree_on
     narrowed = narrow_band(image, trimap)
     assert (narrowed != trimap).any()
     solved = create_engine("information-flow").estimate(image, narrowed)
-    assert relabel_solved(image, trimap, narrowed, solved) is None     # off by default
-    again = relabel_solved(image, trimap, narrowed, solved, RELABEL)
+    assert relabel_solved(image, trimap, narrowed, solved, NO_RELABEL) is None  # switched off
+    again = relabel_solved(image, trimap, narrowed, solved)     # on by default
     assert again is not None
     known = narrowed != 128
     np.testing.assert_array_equal(again[known], narrowed[known])     # kept as narrowed
@@ -254,14 +255,14 @@ def test_relabel_needs_the_colour_to_agree_with_the_solve():
 def test_auto_solves_the_relabelled_trimap_and_a_stroke_is_still_answered_locally():
     image, alpha, trimap = _noisy_edge()
     narrowed = policy.narrowed_trimap(image, trimap)
-    first = create_engine("auto").estimate(image, trimap)   # by default: no second solve
+    off = create_engine("auto")
+    off.narrowing = NO_RELABEL
+    first = off.estimate(image, trimap)       # switched off: no second solve
     np.testing.assert_allclose(
         first, create_engine("information-flow").estimate(image, narrowed), atol=1e-4)
     again = relabel_solved(image, trimap, narrowed, first, RELABEL)
     assert again is not None
-    auto = create_engine("auto")
-    auto.narrowing = RELABEL
-    answer = auto.estimate(image, trimap)
+    answer = create_engine("auto").estimate(image, trimap)     # by default: solved again
     np.testing.assert_array_equal(answer[again == 0], 0.0)
     np.testing.assert_array_equal(answer[again == 255], 1.0)
     np.testing.assert_array_equal(answer[trimap == 0], 0.0)

@@ -9,10 +9,12 @@ larger bands and scribbles) and keeps one session of each engine it used, so a
 stroke that keeps the choice is answered incrementally (locally first, then
 exactly) by the same session, and one that changes it starts that engine's
 session afresh.  An exact answer for a narrowed band is solved once more on the
-trimap :func:`~matteditor.solvers.narrowing.relabel_solved` makes of it (the pure pixels
-next to the transition labelled where the solve and the colour agree), in a second set
+trimap :func:`~matteditor.solvers.narrowing.relabel_solved` makes of it (solve, then
+relabel: the pure pixels next to the transition labelled where the solve and the colour
+agree; on by default, :data:`~matteditor.engines.policy.NARROWING`), in a second set
 of sessions, so the first set's state stays that of the narrowed trimap and a stroke is
-still answered locally first (a local answer is the first solve's).  It is an engine
+still answered locally first (a local answer is the first solve's); the second set
+reuses the solves of the bands a stroke did not change, as every session does.  It is an engine
 rather than a rule in each caller so that the command line, the batch cluster, the
 editor and project files all say "auto" and get the same choice.  Its answers are for
 the caller's trimap: the known pixels the caller gave stay exact, and a pixel the

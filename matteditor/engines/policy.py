@@ -52,7 +52,9 @@ REFERENCE_ENGINE = "closed-form"
 #: 2.19x to 1.85x its own SAD on the given bands, which it leaves at 0.65x (most are too
 #: tight to narrow); ``benchmarks/trimaps.py``, figures in docs/trimaps.md.  The engine is
 #: then chosen for the narrowed trimap: information-flow for every narrowed one did better
-#: on one half and worse on the other (0.95x, 0.74x).
+#: on one half and worse on the other (0.95x, 0.74x).  Its second solve (solve, then
+#: relabel: ``relabel_alpha``) took the widened crops further, to 0.85x (0.86x and 0.83x),
+#: for a second, smaller solve of each narrowed band.
 NARROWING = NarrowingSettings()
 
 
@@ -86,7 +88,7 @@ def narrowed_trimap(image: np.ndarray, trimap: np.ndarray,
     against 275.8, but 12.1 s against 5.0, the narrowed band no longer solved coarse to
     fine).  The scribble rule is not asked here: a crop's band widened by 25 px is mostly
     unknown and beyond the neighbour searches' reach, so it reads as scribbles until it is
-    narrowed (on eval-dev's first 64 crops so widened, asking it sent 22 of 47 to fast-cf
+    narrowed (on eval-dev's first 64 crops so widened, asking it sent 17 of 47 to fast-cf
     unnarrowed: 0.997x closed-form's SAD against 0.92x); true scribbles are left as they
     are by the narrowing's own gate (known strokes, not regions).  Only the photo and the
     trimap decide, never a ground truth."""

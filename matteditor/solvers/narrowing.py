@@ -78,8 +78,11 @@ class NarrowingSettings:
     near: float = 0.06
     #: ... and its nearest other-label sample at least this many times as far
     contrast: float = 2.5
-    #: pixels next to what stays unknown that stay unknown too
-    keep: int = 6
+    #: pixels next to what stays unknown that stay unknown too.  With the second solve on,
+    #: on eval-dev's first 64 crops (x closed-form's SAD, first / second half by name):
+    #: widened by 25 px 4 px gave 0.854 / 0.818, 6 px 0.862 / 0.833, 3 px 0.853 / 0.818;
+    #: the given crops 0.669 / 0.619, 0.669 / 0.618 and 0.673 / 0.620 (docs/trimaps.md)
+    keep: int = 4
     #: the confidence test runs on the photo reduced to about this many pixels (larger
     #: photos only; the labels are then checked against the full-size band)
     work_pixels: int = 400_000
@@ -87,15 +90,14 @@ class NarrowingSettings:
     passes: int = 1
     #: solve, then relabel (:func:`relabel_solved`): after the narrowed trimap's solve, a
     #: band pixel whose alpha is below this (above 1 minus this) becomes background
-    #: (foreground) when the colour test agrees; 0 (the default) switches the second solve
-    #: off.  On eval-dev's first 64 crops widened by 25 px, x closed-form's SAD (first /
-    #: second half by name): 0.92x (0.91 / 0.93) without; 0.85x (0.86 / 0.83) at 0.15; 0.05:
-    #: 0.88 / 0.86; 0.10: 0.86 / 0.84; 0.20: 0.87 / 0.82.  The given crops: 0.65x
-    #: (0.685 / 0.616) without, 0.64x (0.669 / 0.618) at 0.15 (most are not narrowed).  Off
-    #: by default for its cost: the second solve is not incremental (the editor's exact
-    #: answer after a stroke on a 2.5 MP photo: 3.8 s without, 7.3 s with) and one
-    #: full-size photo's widened band took 36.9 s against 16.3 s (docs/trimaps.md)
-    relabel_alpha: float = 0.0
+    #: (foreground) when the colour test agrees, and the band is solved again; 0 switches
+    #: the second solve off.  On eval-dev's first 64 crops widened by 25 px, x closed-form's
+    #: SAD (first / second half by name): 0.92x (0.91 / 0.93) without; 0.85x (0.86 / 0.83)
+    #: at 0.15; 0.05: 0.88 / 0.86; 0.10: 0.86 / 0.84; 0.20: 0.87 / 0.82.  The given crops:
+    #: 0.65x (0.685 / 0.616) without, 0.64x (0.669 / 0.618) at 0.15 (most are not
+    #: narrowed).  It costs a second solve of the smaller band: the editor's exact answer
+    #: after a stroke on a 2.5 MP photo 2.6 s without, 4.2 s with (docs/trimaps.md)
+    relabel_alpha: float = 0.15
     #: ... agrees: the nearest sample of the solve's side at least this many times nearer
     #: than the other side's (the ``contrast`` test without ``near``).  At 0.15: 1.25 gives
     #: 0.87 / 0.85, 1.75 0.87 / 0.79; at 0.10: 2.0 0.87 / 0.92, and without the colour
