@@ -171,7 +171,7 @@ def test_ctrl_c_in_a_batch_says_what_was_written(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     for i in range(FRAMES):
-        _photo_and_trimap(src, f"f{i:02d}", size=256)
+        _photo_and_trimap(src, f"f{i:02d}", size=768)    # each frame takes a while
     out = tmp_path / "out"
     batch = subprocess.Popen([sys.executable, "-m", "matteditor", "matte", str(src), "-o",
                               f"{out}/", "-e", "closed-form"], cwd=REPO,
