@@ -413,3 +413,32 @@ def test_a_frame_reported_written_is_never_written_again(frames, cluster, tmp_pa
     assert rewritten == [], f"written again after they were reported: {rewritten}"
     names = [line.split()[1] for line in log.read_text().splitlines()]
     assert sorted(names) == sorted(set(names)), "a frame was written twice"
+
+
+class _RecomputedFuture:
+    """A future whose worker was dropped while it held the result: pending again, and
+    computed again while the batch waits on it."""
+
+    def __init__(self, result):
+        self.status = "pending"
+        self._result = result
+
+    def exception(self, timeout=None):
+        self.status = "finished"       # the recomputation ends while we wait
+        return None
+
+    def result(self, timeout=None):
+        assert self.status == "finished"
+        return self._result
+
+
+def test_a_result_recomputed_while_waited_on_is_taken_not_called_lost(tmp_path):
+    """A frame whose stopped worker was dropped is recomputed by another; the wait for it
+    ends with no error, and that is its result (it was once reported as lost, failing a
+    batch whose every frame had been written)."""
+    from matteditor.cli.cluster import _outcome
+    from matteditor.cli.frames import FrameResult, Job
+
+    done = FrameResult(True, "wrote f00.png")
+    job = Job(tmp_path / "f00.png", tmp_path / "out" / "f00.png", tmp_path / "f00_trimap.png")
+    assert _outcome(_RecomputedFuture(done), job) is done

@@ -126,6 +126,10 @@ def _outcome(future, job: Job) -> FrameResult:
         raise ClusterError("a frame was cancelled outside this command (by another client "
                            "of the scheduler?)")
     error = future.exception(timeout=FETCH_S)
+    if error is None and future.status == "finished":
+        # it was pending again (the worker holding its result was dropped) and has been
+        # computed again while we waited: its result, not a loss
+        return future.result(timeout=FETCH_S)
     if isinstance(error, KilledWorker):
         return FrameResult(False, "the workers running this frame died each time "
                                   "(out of memory?); see the workers' logs")
