@@ -312,3 +312,33 @@ def test_a_wide_band_that_reads_as_scribbles_until_narrowed_is_narrowed():
     auto = create_engine("auto")
     auto.set_image(image)
     assert auto.engine_for(trimap) == "information-flow"
+
+
+def test_the_bounded_confidence_test_equals_a_brute_force_one():
+    """The confidence test's neighbour searches stop at ``contrast * near``; its answer is
+    the one of exact nearest samples at any distance (checked by brute force)."""
+    from matteditor.solvers import narrowing
+
+    rng = np.random.default_rng(5)
+    h, w = 40, 60
+    image = rng.random((h, w, 3)).astype(np.float32)
+    image[:, :20] = 0.1 * image[:, :20] + [0.8, 0.1, 0.1]      # a mostly red left side
+    trimap = np.full((h, w), 128, np.uint8)
+    trimap[:, :15] = 255
+    trimap[:, 45:] = 0
+    s = NarrowingSettings(near=0.3, contrast=1.5, position_scale=0.01)
+    planes = narrowing._confident(image, trimap, s, 1.0, s.contrast, s.near)
+    uy, ux = np.nonzero(trimap == 128)
+    feats = lambda ys, xs: np.concatenate(        # noqa: E731
+        [image[ys, xs], s.position_scale * np.stack([ys, xs], 1)], 1)
+    query = feats(uy, ux)
+    nearest = []
+    for label in (255, 0):
+        sy, sx = np.nonzero(trimap == label)
+        d = np.sqrt(((query[:, None, :] - feats(sy, sx)[None]) ** 2).sum(-1)).min(1)
+        nearest.append(d)
+    for plane, own, other in ((planes[0], nearest[0], nearest[1]),
+                              (planes[1], nearest[1], nearest[0])):
+        expected = (own <= s.near) & (other >= s.contrast * own)
+        np.testing.assert_array_equal(plane[uy, ux], expected)
+    assert planes[0].any() and planes[1].any()
