@@ -70,6 +70,12 @@ def _usable(name: str) -> bool:
     return cls is not None and cls.available()
 
 
+def _infoflow_takes(unknown: int) -> bool:
+    """Whether information-flow is available and takes a band of ``unknown`` pixels (the
+    size rule alone, which :func:`narrowed_trimap` and :func:`choose_engine` share)."""
+    return unknown <= INFOFLOW_MAX_UNKNOWN and _usable(INFOFLOW_ENGINE)
+
+
 def fallback_engine_name() -> str:
     """The engine :func:`choose_engine` gives the cases information-flow does not take."""
     for name in FALLBACK_ORDER:
@@ -95,8 +101,7 @@ def narrowed_trimap(image: np.ndarray, trimap: np.ndarray,
     trimap decide, never a ground truth."""
     if image.shape[:2] != trimap.shape:
         raise EngineError(f"image {image.shape[:2]} and trimap {trimap.shape} differ in size")
-    if (int(np.count_nonzero(trimap == UNKNOWN)) > INFOFLOW_MAX_UNKNOWN
-            or not _usable(INFOFLOW_ENGINE)):
+    if not _infoflow_takes(int(np.count_nonzero(trimap == UNKNOWN))):
         return trimap
     return narrow_band(image, trimap, NARROWING if settings is None else settings)
 
@@ -115,7 +120,7 @@ def choose_engine(image: np.ndarray, trimap: np.ndarray) -> str:
     if image.shape[:2] != trimap.shape:
         raise EngineError(f"image {image.shape[:2]} and trimap {trimap.shape} differ in size")
     unknown = int(np.count_nonzero(trimap == UNKNOWN))
-    if unknown > INFOFLOW_MAX_UNKNOWN or not _usable(INFOFLOW_ENGINE):
+    if not _infoflow_takes(unknown):
         return fallback_engine_name()
     scribbles = (unknown >= _SCRIBBLE_SHARE * trimap.size
                  and unreached_share(trimap, _INFOFLOW_REACH) > SCRIBBLE_MIN_UNREACHED)

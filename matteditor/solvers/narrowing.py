@@ -96,7 +96,7 @@ class NarrowingSettings:
     #: at 0.15; 0.05: 0.88 / 0.86; 0.10: 0.86 / 0.84; 0.20: 0.87 / 0.82.  The given crops:
     #: 0.65x (0.685 / 0.616) without, 0.64x (0.669 / 0.618) at 0.15 (most are not
     #: narrowed).  It costs a second solve of the smaller band: the editor's exact answer
-    #: after a stroke on a 2.5 MP photo 2.6 s without, 4.2 s with (docs/trimaps.md)
+    #: after a stroke on a 2.5 MP photo 2.4 s without, 4.15 s with (docs/trimaps.md)
     relabel_alpha: float = 0.15
     #: ... agrees: the nearest sample of the solve's side at least this many times nearer
     #: than the other side's (the ``contrast`` test without ``near``).  At 0.15: 1.25 gives
